@@ -1,0 +1,21 @@
+"""Errors raised for user mistakes.
+
+Every error a user can cause by bad input derives from `S2PError`, so the CLI can print its one-line message
+and exit non-zero without a traceback, while programming errors still surface as ordinary exceptions.
+"""
+
+
+class S2PError(Exception):
+    """A user-facing error whose message is one line that names the offending thing."""
+
+
+class DataError(S2PError, ValueError):
+    """Bad or missing training/inference data (folders, files, pairings, images)."""
+
+
+class WeightsUnavailableError(S2PError, OSError):
+    """Pretrained weights (VGG19, InceptionV3) could not be loaded or downloaded."""
+
+
+class ConfigError(S2PError, ValueError):
+    """An invalid argument or configuration value."""
