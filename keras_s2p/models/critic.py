@@ -1,0 +1,74 @@
+"""The WGAN-GP critic: spectrally normalised convolutions, LeakyReLU, no normalisation, linear output.
+
+BatchNorm is deliberately absent: it couples the samples of a batch, which breaks the per-sample gradient
+penalty of WGAN-GP. There is no sigmoid either: a Wasserstein critic outputs an unbounded score.
+"""
+
+import keras
+from keras import layers
+
+from keras_s2p.errors import ConfigError
+
+CRITIC_OUTPUTS = ("patch", "scalar")
+
+
+def _sn_conv(filters, kernel_size, strides, name):
+    return layers.SpectralNormalization(
+        layers.Conv2D(filters, kernel_size, strides=strides, padding="same", name=f"{name}_conv"), name=name
+    )
+
+
+def build_critic(
+    image_size=128,
+    base_filters=64,
+    num_layers=3,
+    output="patch",
+    conditional=True,
+    name="critic",
+):
+    """Build the critic as a functional `keras.Model`.
+
+    Args:
+        image_size: the training size (square); checked only for divisibility by ``2 ** num_layers``.
+        base_filters: filters of the first layer, doubled per layer up to 8x.
+        num_layers: strided (stride 2) 4x4 convolutions.
+        output: ``"patch"`` for a PatchGAN map of scores ``(B, H/2**n, W/2**n, 1)``, or ``"scalar"`` for one
+            score per image ``(B, 1)`` (the patch map averaged).
+        conditional: when True the critic takes ``[sketch, photo]`` and judges the pair (concatenated on
+            channels); when False it takes the photo alone.
+        name: model name.
+
+    Returns:
+        A `keras.Model` whose output is float32.
+
+    Raises:
+        ConfigError: an argument is out of range.
+
+    Example:
+        >>> c = build_critic(image_size=64, base_filters=8)
+        >>> c([keras.ops.zeros((2, 64, 64, 3))] * 2).shape
+        TensorShape([2, 8, 8, 1])
+    """
+    if output not in CRITIC_OUTPUTS:
+        raise ConfigError(f"critic output={output!r} is not one of {CRITIC_OUTPUTS}")
+    if base_filters < 1 or num_layers < 1:
+        raise ConfigError("critic base_filters and num_layers must be >= 1")
+    if image_size % 2**num_layers:
+        raise ConfigError(f"image_size={image_size} is not divisible by 2**critic_layers={2**num_layers}")
+
+    photo = keras.Input(shape=(None, None, 3), name="photo")
+    if conditional:
+        sketch = keras.Input(shape=(None, None, 3), name="sketch")
+        inputs = [sketch, photo]
+        x = layers.Concatenate(name="pair")(inputs)
+    else:
+        inputs = photo
+        x = photo
+    for i in range(num_layers):
+        x = _sn_conv(base_filters * min(2**i, 8), 4, 2, f"sn{i}")(x)
+        x = layers.LeakyReLU(0.2, name=f"act{i}")(x)
+    x = _sn_conv(1, 3, 1, "score")(x)
+    if output == "scalar":
+        x = layers.GlobalAveragePooling2D(name="mean_score")(x)
+    score = layers.Activation("linear", dtype="float32", name="score_f32")(x)
+    return keras.Model(inputs, score, name=name)

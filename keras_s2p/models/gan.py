@@ -1,0 +1,308 @@
+"""`SketchToPhotoGAN`: a `keras.Model` whose `train_step` runs WGAN-GP critic updates and an L1 + perceptual
+generator update, so ``model.fit()`` trains it, ``evaluate()`` scores it and ``predict()`` draws photos."""
+
+import copy
+
+import keras
+import tensorflow as tf
+
+from keras_s2p.errors import ConfigError
+from keras_s2p.image_metrics import l1_per_image, psnr_per_image, ssim_per_image
+from keras_s2p.losses import (
+    DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
+    DEFAULT_PERCEPTUAL_LAYERS,
+    PerceptualLoss,
+    l1_loss,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+    wasserstein_gradient_penalty,
+)
+from keras_s2p.models.critic import build_critic
+from keras_s2p.models.generator import build_generator
+from keras_s2p.precision import dtype_policy_scope, resolve_precision
+
+TRAIN_METRICS = ("d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual")
+EVAL_METRICS = ("l1", "psnr", "ssim")
+
+
+def default_optimizer():
+    """Adam(1e-4, beta_1=0.5, beta_2=0.9), the WGAN-GP setting used for both networks by default."""
+    return keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
+
+
+@keras.saving.register_keras_serializable(package="keras_s2p")
+class SketchToPhotoGAN(keras.Model):
+    """Sketch-to-photo GAN: generator + WGAN-GP critic, trained with ``fit()`` on ``(sketch, photo)`` batches.
+
+    Images are float in [-1, 1], shape ``(B, H, W, 3)``. Each training batch is used as follows: the generator
+    runs once on the sketches; with that output held fixed (the generator does not change while the critic
+    trains), the critic takes ``critic_steps`` Adam steps on the same real/generated pair, each with fresh
+    gradient-penalty interpolates; then the generator takes one step on
+    ``adversarial + l1_weight * L1 + perceptual_weight * perceptual``, reusing the recorded forward pass. So one
+    epoch over N batches makes N generator updates and ``N * critic_steps`` critic updates.
+
+    Metrics (epoch means): ``d_loss``, ``g_loss``, ``gp``, ``w_distance`` (critic score of real minus generated),
+    ``l1`` (mean absolute error on RGB in [0, 1]) and ``perceptual``; ``evaluate()`` and validation report ``l1``,
+    ``psnr`` and ``ssim`` of generated against real photos (inference mode, [0, 1] RGB).
+
+    Args:
+        image_size: training image size (square). The generator itself is fully convolutional.
+        base_filters: generator stem filters (doubled per downsampling).
+        num_downsamples: generator downsampling steps.
+        num_res_blocks: generator residual blocks at the bottleneck.
+        upsampling: ``"resize"`` (default, no checkerboard) or ``"transpose"``.
+        skip_connections: U-Net skips in the generator.
+        generator_norm: ``"batch"`` or ``"sync_batch"`` (synchronised across replicas).
+        critic_filters: filters of the critic's first layer.
+        critic_layers: strided layers of the critic.
+        critic_output: ``"patch"`` (PatchGAN score map) or ``"scalar"``.
+        conditional_critic: the critic judges (sketch, photo) pairs rather than photos alone.
+        critic_steps: critic updates per generator update (5, as in the WGAN-GP paper).
+        gp_weight: gradient-penalty weight (10 in the paper).
+        l1_weight: weight of the L1 reconstruction term (computed on [-1, 1] images, as pix2pix).
+        perceptual_weight: weight of the VGG19 perceptual term; 0 disables it (and VGG is never loaded).
+        perceptual_weights: VGG19 weights: ``"imagenet"``, a local file path, or ``None`` (random; tests only).
+        perceptual_layers: VGG19 layer names for the perceptual term.
+        perceptual_layer_weights: one weight per perceptual layer.
+        precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
+            `keras_s2p.precision`.
+        generator: a prebuilt generator model (overrides the generator arguments; used by deserialisation).
+        critic: a prebuilt critic model (likewise).
+
+    Raises:
+        ConfigError: an invalid argument.
+
+    Example:
+        >>> gan = SketchToPhotoGAN(image_size=64, base_filters=8, num_res_blocks=1, perceptual_weight=0)
+        >>> gan.compile()
+        >>> gan.fit(train_ds, epochs=10, validation_data=val_ds)
+        >>> photos = gan.predict(sketches)
+
+    Saving: ``gan.save("model.keras")`` stores both networks, the configuration and both optimizers' state;
+    ``keras.saving.load_model`` returns a compiled model ready to ``evaluate`` or continue ``fit`` (VGG19 is
+    reloaded from `perceptual_weights` only when training starts). ``gan.generator.save(...)`` writes the
+    generator alone for inference.
+    """
+
+    def __init__(
+        self,
+        image_size=128,
+        base_filters=32,
+        num_downsamples=2,
+        num_res_blocks=6,
+        upsampling="resize",
+        skip_connections=False,
+        generator_norm="batch",
+        critic_filters=64,
+        critic_layers=3,
+        critic_output="patch",
+        conditional_critic=True,
+        critic_steps=5,
+        gp_weight=10.0,
+        l1_weight=100.0,
+        perceptual_weight=1.0,
+        perceptual_weights="imagenet",
+        perceptual_layers=DEFAULT_PERCEPTUAL_LAYERS,
+        perceptual_layer_weights=DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
+        precision="auto",
+        generator=None,
+        critic=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(critic_steps, int) or critic_steps < 1:
+            raise ConfigError(f"critic_steps={critic_steps!r} must be an integer >= 1")
+        for name, value in (("gp_weight", gp_weight), ("l1_weight", l1_weight),
+                            ("perceptual_weight", perceptual_weight)):
+            if not value >= 0:
+                raise ConfigError(f"{name}={value!r} must be >= 0")
+        self.image_size = int(image_size)
+        self.base_filters = base_filters
+        self.num_downsamples = num_downsamples
+        self.num_res_blocks = num_res_blocks
+        self.upsampling = upsampling
+        self.skip_connections = skip_connections
+        self.generator_norm = generator_norm
+        self.critic_filters = critic_filters
+        self.critic_layers = critic_layers
+        self.critic_output = critic_output
+        self.conditional_critic = conditional_critic
+        self.critic_steps = critic_steps
+        self.gp_weight = float(gp_weight)
+        self.l1_weight = float(l1_weight)
+        self.perceptual_weight = float(perceptual_weight)
+        self.perceptual_weights = perceptual_weights
+        self.perceptual_layers = tuple(perceptual_layers)
+        self.perceptual_layer_weights = tuple(perceptual_layer_weights)
+        self.precision = precision
+        self.compute_precision = resolve_precision(precision)
+        with dtype_policy_scope(self.compute_precision):
+            self.generator = generator or build_generator(
+                image_size, base_filters, num_downsamples, num_res_blocks, upsampling, skip_connections,
+                generator_norm,
+            )
+            self.critic = critic or build_critic(
+                image_size, critic_filters, critic_layers, critic_output, conditional_critic
+            )
+        self._train_trackers = {name: keras.metrics.Mean(name=name) for name in TRAIN_METRICS}
+        self._eval_trackers = {name: keras.metrics.Mean(name=name) for name in EVAL_METRICS}
+        self._perceptual = None
+        self.g_optimizer = None
+        self.d_optimizer = None
+        self.built = True  # both sub-models are built; BackupAndRestore and save_weights need a built model
+
+    # ----------------------------------------------------------------------------------------------- compile
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Configure training; builds both optimizers (so their state saves and restores) and VGG19.
+
+        Args:
+            g_optimizer: generator optimizer; default `default_optimizer()`.
+            d_optimizer: critic optimizer; default `default_optimizer()`.
+            **kwargs: passed to `keras.Model.compile` (e.g. ``jit_compile``, ``steps_per_execution``,
+                ``run_eagerly``). ``loss`` and ``metrics`` are not used: the losses are the GAN's own.
+
+        Raises:
+            WeightsUnavailableError: ``perceptual_weight > 0`` and the VGG19 weights cannot be loaded.
+        """
+        self._compile(g_optimizer, d_optimizer, build_perceptual=True, **kwargs)
+
+    def _compile(self, g_optimizer, d_optimizer, build_perceptual, **kwargs):
+        g_optimizer = g_optimizer or default_optimizer()
+        d_optimizer = d_optimizer or default_optimizer()
+        if self.compute_precision == "mixed_float16":
+            # Keras wraps only `self.optimizer`; both GAN optimizers need dynamic loss scaling.
+            g_optimizer, d_optimizer = (
+                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(opt)
+                for opt in (g_optimizer, d_optimizer)
+            )
+        if g_optimizer is d_optimizer:
+            raise ConfigError("g_optimizer and d_optimizer must be two different optimizer instances")
+        self._compile_kwargs = dict(kwargs)
+        # `optimizer` is the generator's, so Keras callbacks that read `model.optimizer` see a real optimizer.
+        super().compile(optimizer=g_optimizer, **kwargs)
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        g_optimizer.build(self.generator.trainable_variables)
+        d_optimizer.build(self.critic.trainable_variables)
+        if build_perceptual:
+            self._ensure_perceptual()
+
+    def get_compile_config(self):
+        if self.g_optimizer is None:
+            return None
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            **self._compile_kwargs,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        g_optimizer = keras.saving.deserialize_keras_object(config.pop("g_optimizer"))
+        d_optimizer = keras.saving.deserialize_keras_object(config.pop("d_optimizer"))
+        # Loading must work offline: VGG19 is loaded when training starts (`make_train_function`).
+        self._compile(g_optimizer, d_optimizer, build_perceptual=False, **config)
+
+    def _ensure_perceptual(self):
+        if self.perceptual_weight > 0 and self._perceptual is None:
+            self._perceptual = PerceptualLoss(
+                self.perceptual_weights, self.perceptual_layers, self.perceptual_layer_weights
+            )
+
+    def make_train_function(self, force=False):
+        self._ensure_perceptual()
+        return super().make_train_function(force)
+
+    # ----------------------------------------------------------------------------------------------- steps
+    @property
+    def metrics(self):
+        return [*self._train_trackers.values(), *self._eval_trackers.values()]
+
+    def call(self, sketch, training=False):
+        return self.generator(sketch, training=training)
+
+    def _critic_scores(self, sketch, photo):
+        inputs = [sketch, photo] if self.conditional_critic else photo
+        return self.critic(inputs, training=True)
+
+    def train_step(self, data):
+        sketch, photo = data[0], data[1]
+        # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        track = self._train_trackers
+
+        with tf.GradientTape() as g_tape:
+            fake = self.generator(sketch, training=True)
+        fake_fixed = tf.stop_gradient(fake)
+        critic_vars = self.critic.trainable_variables
+        for _ in range(self.critic_steps):
+            with tf.GradientTape() as d_tape:
+                real_scores = self._critic_scores(sketch, photo)
+                fake_scores = self._critic_scores(sketch, fake_fixed)
+                critic_loss = wasserstein_critic_loss(real_scores, fake_scores)
+                gp = wasserstein_gradient_penalty(lambda x: self._critic_scores(sketch, x), photo, fake_fixed)
+                d_loss = critic_loss + self.gp_weight * gp
+                scaled = self.d_optimizer.scale_loss(d_loss / replicas)
+            self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
+            track["d_loss"].update_state(d_loss)
+            track["gp"].update_state(gp)
+            track["w_distance"].update_state(-critic_loss)
+
+        real_features = self._perceptual.extract(photo) if self._perceptual is not None else None
+        with g_tape:
+            adversarial = wasserstein_generator_loss(self._critic_scores(sketch, fake))
+            l1 = l1_loss(photo, fake)
+            g_loss = adversarial + self.l1_weight * l1
+            perceptual = tf.constant(0.0)
+            if real_features is not None:
+                perceptual = self._perceptual.from_features(real_features, fake)
+                g_loss += self.perceptual_weight * perceptual
+            scaled = self.g_optimizer.scale_loss(g_loss / replicas)
+        generator_vars = self.generator.trainable_variables
+        self.g_optimizer.apply(g_tape.gradient(scaled, generator_vars), generator_vars)
+
+        track["g_loss"].update_state(g_loss)
+        track["l1"].update_state(l1 / 2.0)  # reported on [0, 1] RGB, like the evaluation metric
+        track["perceptual"].update_state(perceptual)
+        return {name: tracker.result() for name, tracker in track.items()}
+
+    def test_step(self, data):
+        sketch, photo = data[0], data[1]
+        fake = self.generator(sketch, training=False)
+        for name, score in (("l1", l1_per_image), ("psnr", psnr_per_image), ("ssim", ssim_per_image)):
+            self._eval_trackers[name].update_state(score(photo, fake))
+        return {name: tracker.result() for name, tracker in self._eval_trackers.items()}
+
+    # ----------------------------------------------------------------------------------------------- config
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            image_size=self.image_size,
+            base_filters=self.base_filters,
+            num_downsamples=self.num_downsamples,
+            num_res_blocks=self.num_res_blocks,
+            upsampling=self.upsampling,
+            skip_connections=self.skip_connections,
+            generator_norm=self.generator_norm,
+            critic_filters=self.critic_filters,
+            critic_layers=self.critic_layers,
+            critic_output=self.critic_output,
+            conditional_critic=self.conditional_critic,
+            critic_steps=self.critic_steps,
+            gp_weight=self.gp_weight,
+            l1_weight=self.l1_weight,
+            perceptual_weight=self.perceptual_weight,
+            perceptual_weights=self.perceptual_weights,
+            perceptual_layers=list(self.perceptual_layers),
+            perceptual_layer_weights=list(self.perceptual_layer_weights),
+            precision=self.precision,
+            generator=keras.saving.serialize_keras_object(self.generator),
+            critic=keras.saving.serialize_keras_object(self.critic),
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # deserialisation consumes the nested dicts
+        for key in ("generator", "critic"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

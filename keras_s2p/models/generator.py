@@ -1,0 +1,107 @@
+"""The sketch-to-photo generator: an encoder-decoder with residual blocks at the bottleneck.
+
+It is the design the project grew from (7x7 stem, strided-conv downsampling, residual blocks, upsampling back,
+BatchNorm + LeakyReLU, tanh output) with its known flaws fixed: upsampling is resize-then-convolve by default,
+which cannot produce the checkerboard pattern of transposed convolutions; optional U-Net skip connections carry
+sketch detail past the bottleneck; and the network is fully convolutional, so it runs at any size divisible by
+``2 ** num_downsamples``, at training and at inference.
+"""
+
+import keras
+from keras import layers
+
+from keras_s2p.errors import ConfigError
+
+UPSAMPLING_MODES = ("resize", "transpose")
+NORMALIZATIONS = ("batch", "sync_batch")
+
+
+def _norm_act(x, norm, name):
+    """BatchNorm (optionally synchronised across replicas) followed by LeakyReLU(0.2)."""
+    x = layers.BatchNormalization(synchronized=(norm == "sync_batch"), name=f"{name}_bn")(x)
+    return layers.LeakyReLU(0.2, name=f"{name}_act")(x)
+
+
+def _residual_block(x, filters, norm, name):
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv1")(x)
+    y = _norm_act(y, norm, f"{name}_1")
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
+    y = layers.BatchNormalization(synchronized=(norm == "sync_batch"), name=f"{name}_2_bn")(y)
+    return layers.Add(name=f"{name}_add")([x, y])
+
+
+def _upsample(x, filters, mode, norm, name):
+    if mode == "resize":
+        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"{name}_resize")(x)
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    else:
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"{name}_tconv")(x)
+    return _norm_act(x, norm, name)
+
+
+def build_generator(
+    image_size=128,
+    base_filters=32,
+    num_downsamples=2,
+    num_res_blocks=6,
+    upsampling="resize",
+    skip_connections=False,
+    norm="batch",
+    name="generator",
+):
+    """Build the generator as a functional `keras.Model` mapping sketches to photos, both in [-1, 1].
+
+    Args:
+        image_size: the training size (square). Only checked for divisibility: the model itself accepts any
+            height and width divisible by ``2 ** num_downsamples``.
+        base_filters: filters of the 7x7 stem; doubled at every downsampling step.
+        num_downsamples: strided 3x3 convolutions between the stem and the residual blocks.
+        num_res_blocks: residual blocks at the bottleneck (``base_filters * 2 ** num_downsamples`` filters).
+        upsampling: ``"resize"`` (bilinear resize then 3x3 conv; no checkerboard) or ``"transpose"``.
+        skip_connections: concatenate each encoder feature map into the decoder at the same resolution (U-Net).
+        norm: ``"batch"`` or ``"sync_batch"`` (batch statistics synchronised across replicas under
+            `tf.distribute`).
+        name: model name.
+
+    Returns:
+        A `keras.Model` with input and output shape ``(None, None, None, 3)``; the output is float32 tanh.
+
+    Raises:
+        ConfigError: an argument is out of range or ``image_size`` is not divisible by ``2 ** num_downsamples``.
+
+    Example:
+        >>> g = build_generator(image_size=64, base_filters=8, num_res_blocks=2)
+        >>> g(keras.ops.zeros((1, 64, 64, 3))).shape
+        TensorShape([1, 64, 64, 3])
+    """
+    if upsampling not in UPSAMPLING_MODES:
+        raise ConfigError(f"upsampling={upsampling!r} is not one of {UPSAMPLING_MODES}")
+    if norm not in NORMALIZATIONS:
+        raise ConfigError(f"norm={norm!r} is not one of {NORMALIZATIONS}")
+    if min(base_filters, num_downsamples + 1, num_res_blocks + 1) < 1:
+        raise ConfigError("base_filters must be >= 1 and num_downsamples, num_res_blocks >= 0")
+    factor = 2**num_downsamples
+    if image_size % factor:
+        raise ConfigError(f"image_size={image_size} is not divisible by 2**num_downsamples={factor}")
+
+    sketch = keras.Input(shape=(None, None, 3), name="sketch")
+    x = layers.Conv2D(base_filters, 7, padding="same", use_bias=False, name="stem_conv")(sketch)
+    x = _norm_act(x, norm, "stem")
+    skips = [x]
+    filters = base_filters
+    for i in range(num_downsamples):
+        filters *= 2
+        x = layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False, name=f"down{i}_conv")(x)
+        x = _norm_act(x, norm, f"down{i}")
+        skips.append(x)
+    for i in range(num_res_blocks):
+        x = _residual_block(x, filters, norm, f"res{i}")
+    for i in range(num_downsamples):
+        filters //= 2
+        x = _upsample(x, filters, upsampling, norm, f"up{i}")
+        if skip_connections:
+            x = layers.Concatenate(name=f"up{i}_skip")([x, skips[-2 - i]])
+    x = layers.Conv2D(3, 7, padding="same", name="out_conv")(x)
+    # float32 output so mixed-precision training computes every loss in float32.
+    photo = layers.Activation("tanh", dtype="float32", name="photo")(x)
+    return keras.Model(sketch, photo, name=name)

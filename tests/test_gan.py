@@ -1,0 +1,150 @@
+import inspect
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_s2p as s2p
+from keras_s2p import ConfigError, SketchToPhotoGAN, WeightsUnavailableError
+
+
+def _weights(model):
+    return [w.numpy().copy() for w in model.trainable_weights]
+
+
+def _changed(before, model):
+    return any(not np.allclose(a, b.numpy()) for a, b in zip(before, model.trainable_weights))
+
+
+def test_fit_one_epoch_trains_both_networks(tiny_kwargs, pair_dataset):
+    gan = SketchToPhotoGAN(**tiny_kwargs)
+    gan.compile()
+    g0, d0 = _weights(gan.generator), _weights(gan.critic)
+    history = gan.fit(pair_dataset, epochs=1, validation_data=pair_dataset, verbose=0).history
+    assert _changed(g0, gan.generator) and _changed(d0, gan.critic)
+    expected = {"d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual", "val_l1", "val_psnr", "val_ssim"}
+    assert expected <= set(history)
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    assert int(gan.d_optimizer.iterations) == tiny_kwargs["critic_steps"] * int(gan.g_optimizer.iterations)
+    assert int(gan.g_optimizer.iterations) == 2  # 8 pairs in batches of 4
+
+
+def test_perceptual_term_trains_with_local_or_random_weights(tiny_kwargs, pair_dataset):
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "perceptual_weight": 1.0, "perceptual_weights": None})
+    gan.compile()
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert history["perceptual"][0] > 0
+
+
+def test_compile_fails_clearly_without_vgg_weights(tiny_kwargs, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise Exception("URL fetch failure")
+
+    monkeypatch.setattr(keras.applications, "VGG19", no_network)
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "perceptual_weight": 1.0, "perceptual_weights": "imagenet"})
+    with pytest.raises(WeightsUnavailableError, match="perceptual_weight=0"):
+        gan.compile()
+
+
+def test_default_optimizers():
+    gan = SketchToPhotoGAN(image_size=32, base_filters=4, num_res_blocks=1, critic_filters=4, perceptual_weight=0,
+                           precision="float32")
+    gan.compile()
+    for opt in (gan.g_optimizer, gan.d_optimizer):
+        assert isinstance(opt, keras.optimizers.Adam)
+        assert float(opt.learning_rate) == pytest.approx(1e-4)
+        assert opt.beta_1 == 0.5 and opt.beta_2 == 0.9
+        assert opt.built
+    assert gan.g_optimizer is not gan.d_optimizer
+    assert gan.critic_steps == 5 and gan.gp_weight == 10.0
+
+
+def test_predict_and_evaluate(tiny_kwargs, pair_arrays, pair_dataset):
+    gan = SketchToPhotoGAN(**tiny_kwargs)
+    gan.compile()
+    photos = gan.predict(pair_arrays[0], verbose=0)
+    assert photos.shape == pair_arrays[0].shape and np.all(np.abs(photos) <= 1)
+    scores = gan.evaluate(pair_dataset, verbose=0, return_dict=True)
+    assert set(scores) == {"l1", "psnr", "ssim"}
+    fake = gan.generator(pair_arrays[0], training=False).numpy()
+    expected_l1 = np.mean(np.abs((fake + 1) / 2 - (pair_arrays[1] + 1) / 2))
+    assert scores["l1"] == pytest.approx(expected_l1, rel=1e-4)
+
+
+def test_evaluate_perfect_prediction_scores_perfectly(tiny_kwargs, pair_arrays):
+    gan = SketchToPhotoGAN(**tiny_kwargs)
+    gan.compile()
+    sketches = pair_arrays[0]
+    photos = gan.generator(sketches, training=False).numpy()
+    scores = gan.evaluate(sketches, photos, batch_size=4, verbose=0, return_dict=True)
+    assert scores["l1"] == pytest.approx(0, abs=1e-6) and scores["ssim"] == pytest.approx(1, abs=1e-4)
+
+
+def test_save_load_round_trip(tiny_kwargs, pair_arrays, pair_dataset, tmp_path):
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "skip_connections": True, "critic_output": "scalar"})
+    gan.compile()
+    gan.fit(pair_dataset, epochs=1, verbose=0)
+    gan.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert isinstance(loaded, SketchToPhotoGAN)
+    np.testing.assert_allclose(loaded.predict(pair_arrays[0], verbose=0), gan.predict(pair_arrays[0], verbose=0),
+                               atol=1e-6)
+    assert loaded.get_config()["critic_output"] == "scalar" and loaded.skip_connections
+    for name in ("g_optimizer", "d_optimizer"):
+        opt, restored = getattr(gan, name), getattr(loaded, name)
+        assert int(restored.iterations) == int(opt.iterations) > 0
+        for a, b in zip(opt.variables, restored.variables):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    loaded.fit(pair_dataset, epochs=1, verbose=0)  # continues training right away
+    assert int(loaded.g_optimizer.iterations) == int(gan.g_optimizer.iterations) + 2
+
+
+def test_generator_alone_saves_for_inference(tiny_kwargs, pair_arrays, tmp_path):
+    gan = SketchToPhotoGAN(**tiny_kwargs)
+    gan.generator.save(tmp_path / "generator.keras")
+    generator = keras.saving.load_model(tmp_path / "generator.keras")
+    np.testing.assert_allclose(generator.predict(pair_arrays[0], verbose=0),
+                               gan.predict(pair_arrays[0], verbose=0), atol=1e-6)
+
+
+def test_get_config_has_every_constructor_argument(tiny_kwargs):
+    config = SketchToPhotoGAN(**tiny_kwargs).get_config()
+    params = set(inspect.signature(SketchToPhotoGAN.__init__).parameters) - {"self", "kwargs"}
+    assert params <= set(config)
+    rebuilt = SketchToPhotoGAN.from_config(config)
+    assert rebuilt.get_config() == config
+
+
+def test_bfloat16_trains_with_float32_losses(tiny_kwargs, pair_dataset):
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "precision": "mixed_bfloat16"})
+    gan.compile()
+    assert gan.generator.get_layer("stem_conv").compute_dtype == "bfloat16"
+    assert gan.generator.output.dtype == "float32" and gan.critic.output.dtype == "float32"
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    assert keras.config.dtype_policy().name == "float32"  # building did not leak the policy
+
+
+def test_float16_wraps_both_optimizers(tiny_kwargs, pair_dataset):
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "precision": "mixed_float16"})
+    gan.compile()
+    assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert np.isfinite(history["g_loss"][-1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [(dict(critic_steps=0), "critic_steps=0"), (dict(gp_weight=-1), "gp_weight=-1"),
+     (dict(precision="half"), "precision='half'"), (dict(critic_output="sigmoid"), "output='sigmoid'")],
+)
+def test_bad_arguments(tiny_kwargs, kwargs, needle):
+    with pytest.raises(ConfigError, match=needle):
+        SketchToPhotoGAN(**{**tiny_kwargs, **kwargs})
+
+
+def test_public_api():
+    assert s2p.SketchToPhotoGAN is SketchToPhotoGAN
+    assert callable(s2p.losses.wasserstein_gradient_penalty)
