@@ -70,8 +70,9 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
                                manifest=manifest, suffix=suffix, prefix_map=prefix_map, match=match, strict=strict)
         else:
             pairs = [tuple(map(str, pair)) for pair in source]
-            if not pairs:
-                raise DataError("the list of pairs is empty")
+            if not pairs or any(len(pair) != 2 for pair in pairs):
+                raise DataError("source must be a folder, a non-empty list of (sketch_path, photo_path) pairs "
+                                "or a tuple of numpy arrays (sketches, photos)")
             where = Path(os.path.commonpath([os.path.abspath(p) for pair in pairs for p in pair]))
             if side_by_side is None and all(s == p for s, p in pairs):
                 raise DataError(f"every pair in {where} uses one file for sketch and photo; "

@@ -3,7 +3,7 @@ import csv
 import numpy as np
 import pytest
 
-from keras_s2p.data import builtin_dataset, builtin_pairs, find_pairs, load_image, sketchify, sketchify_folder
+from keras_s2p.data import builtin_dataset, builtin_pairs, load_image, sketchify, sketchify_folder
 from keras_s2p.data.builtin import COLOURS
 from keras_s2p.errors import DataError
 

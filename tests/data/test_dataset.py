@@ -115,6 +115,8 @@ def test_list_of_pairs_source_and_side_by_side_guard(paired_folder):
     assert s.shape == (1, 32, 32, 3)
     with pytest.raises(DataError, match="one file for sketch and photo; pass side_by_side"):
         paired_dataset([(pairs[0].photo, pairs[0].photo)], 32)
+    with pytest.raises(DataError, match="source must be a folder, a non-empty list"):
+        paired_dataset([], 32)
 
 
 def test_fingerprint_tracks_content_not_location(paired_folder, tmp_path):
