@@ -1,0 +1,25 @@
+"""Keras callbacks for training `SketchToPhotoGAN`: samples, curves, learning rates, checkpoints.
+
+`default_callbacks` returns all of them, in working order, for a run folder (`keras_s2p.runs.RunFolder`).
+"""
+
+from keras_s2p.callbacks.both_optimizers_schedule import BothOptimizersSchedule
+from keras_s2p.callbacks.checkpoints import EpochModelCheckpoint, backup_and_restore, checkpoint_callbacks
+from keras_s2p.callbacks.defaults import default_callbacks
+from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
+from keras_s2p.callbacks.loss_curves import LossCurves
+from keras_s2p.callbacks.sample_grid import SampleGrid
+from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN, TrainingDivergedError
+
+__all__ = [
+    "BothOptimizersSchedule",
+    "EpochModelCheckpoint",
+    "LearningRateLogger",
+    "LossCurves",
+    "SampleGrid",
+    "TerminateOnNaN",
+    "TrainingDivergedError",
+    "backup_and_restore",
+    "checkpoint_callbacks",
+    "default_callbacks",
+]

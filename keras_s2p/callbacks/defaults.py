@@ -1,0 +1,53 @@
+"""`default_callbacks`: everything a training run logs and saves, in the order that makes it work."""
+
+import keras
+
+from keras_s2p.callbacks.both_optimizers_schedule import BothOptimizersSchedule
+from keras_s2p.callbacks.checkpoints import backup_and_restore, checkpoint_callbacks
+from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
+from keras_s2p.callbacks.loss_curves import LossCurves
+from keras_s2p.callbacks.sample_grid import SampleGrid
+from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN
+from keras_s2p.runs import RunFolder
+
+
+def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10, best_monitor="val_ssim",
+                      curves_every=1, lr_schedule=None):
+    """The callbacks of a training run writing into `run_dir`.
+
+    Order matters: Keras passes one logs dict through the list, so `LearningRateLogger` comes before
+    TensorBoard and CSVLogger (which then record ``g_lr``/``d_lr``); the checkpoints and the backup come after
+    the callbacks that only read the model.
+
+    Args:
+        run_dir: a `RunFolder` or its path.
+        sample_data: ``(sketches, photos)``, a few fixed validation pairs for `SampleGrid`.
+        sample_every: epochs between sample grids.
+        checkpoint_every: epochs between periodic checkpoints.
+        best_monitor: metric of ``best.weights.h5`` (maximised); ``None`` without validation data.
+        curves_every: epochs between loss-curve redraws.
+        lr_schedule: optional ``schedule(epoch, lr)`` for both optimizers (`BothOptimizersSchedule`).
+
+    Returns:
+        list: TerminateOnNaN, [BothOptimizersSchedule], LearningRateLogger, SampleGrid, LossCurves, periodic and
+        best checkpoints, BackupAndRestore, TensorBoard, CSVLogger (appending, so a resumed run continues it).
+
+    Example:
+        >>> run = RunFolder.create("logs"); run.ensure_writable()
+        >>> gan.fit(train_ds, epochs=200, validation_data=val_ds,
+        ...         callbacks=default_callbacks(run, (val_sketches[:4], val_photos[:4])))
+    """
+    run = RunFolder(run_dir)
+    sketches, photos = sample_data
+    schedule = [BothOptimizersSchedule(lr_schedule)] if lr_schedule is not None else []
+    return [
+        TerminateOnNaN(),
+        *schedule,
+        LearningRateLogger(),
+        SampleGrid(sketches, photos, run.path, every=sample_every, tensorboard_dir=run.tensorboard_dir),
+        LossCurves(run.loss_curves_png, every=curves_every, history_csv=run.history_csv),
+        *checkpoint_callbacks(run, every=checkpoint_every, best_monitor=best_monitor),
+        backup_and_restore(run),
+        keras.callbacks.TensorBoard(str(run.tensorboard_dir)),
+        keras.callbacks.CSVLogger(str(run.history_csv), append=True),
+    ]
