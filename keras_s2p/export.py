@@ -1,0 +1,96 @@
+"""Export a trained generator for inference: Keras file, TensorFlow SavedModel, or TFLite.
+
+SavedModel signatures:
+
+- ``serve(images: uint8 [None, None, None, 3]) -> {"photos": uint8, same size}``: resizes to the training size,
+  scales 0..255 to [-1, 1], runs the generator in inference mode, scales back and resizes to the input size.
+- ``serve_float(sketches: float32 [None, S, S, 3] in [-1, 1]) -> {"photos": float32 in [-1, 1]}``: the generator
+  itself at the training size S.
+
+TFLite takes and returns uint8 ``[1, S, S, 3]`` (the ``serve`` contract at the fixed training size).
+"""
+
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from keras_s2p.atomic import atomic_path, atomic_write_bytes
+from keras_s2p.errors import ConfigError
+
+FORMATS = ("saved_model", "tflite", "keras")
+
+
+def _serving_functions(generator, image_size):
+    size = (image_size, image_size)
+
+    def to_photo_uint8(photos):
+        photos = (tf.cast(photos, tf.float32) + 1.0) * 127.5
+        return tf.cast(tf.clip_by_value(tf.round(photos), 0.0, 255.0), tf.uint8)
+
+    def serve(images):
+        input_size = tf.shape(images)[1:3]
+        sketches = tf.image.resize(tf.cast(images, tf.float32), size, antialias=True) / 127.5 - 1.0
+        photos = tf.cast(generator(sketches, training=False), tf.float32)
+        return {"photos": to_photo_uint8(tf.image.resize(photos, input_size))}
+
+    def serve_float(sketches):
+        return {"photos": tf.cast(generator(sketches, training=False), tf.float32)}
+
+    def serve_fixed_uint8(images):
+        sketches = tf.cast(images, tf.float32) / 127.5 - 1.0
+        return {"photos": to_photo_uint8(generator(sketches, training=False))}
+
+    return serve, serve_float, serve_fixed_uint8
+
+
+def export_model(model, path, format="saved_model", image_size=None):
+    """Write the generator of `model` for inference.
+
+    Args:
+        model: a `SketchToPhotoGAN` (its generator and ``image_size`` are used) or a generator model.
+        path: output path: a ``.keras`` file, a SavedModel folder, or a ``.tflite`` file. Written atomically
+            (a previous export at `path` stays until the new one is complete).
+        format: ``"saved_model"``, ``"tflite"`` or ``"keras"``.
+        image_size: the training size; required for a bare generator in the ``saved_model`` and ``tflite``
+            formats (the generator is fully convolutional, but is used at the size it was trained at).
+
+    Returns:
+        pathlib.Path: `path`.
+
+    Raises:
+        ConfigError: an unknown format, a ``.keras`` path not ending in ``.keras``, or no image size.
+
+    Example:
+        >>> export_model(gan, "exports/photo_model")                       # SavedModel
+        >>> serve = tf.saved_model.load("exports/photo_model").signatures["serve"]
+        >>> photos = serve(images=tf.constant(uint8_images))["photos"]
+    """
+    if format not in FORMATS:
+        raise ConfigError(f"export format={format!r} must be one of {', '.join(FORMATS)}")
+    path = Path(path)
+    generator = getattr(model, "generator", model)
+    image_size = image_size or getattr(model, "image_size", None)
+    if format == "keras":
+        if path.suffix != ".keras":
+            raise ConfigError(f"export path {path} must end in .keras for format='keras'")
+        with atomic_path(path) as tmp:
+            generator.save(tmp)
+        return path
+    if image_size is None:
+        raise ConfigError(f"export to {path} needs image_size= (the training size) for a bare generator")
+    serve, serve_float, serve_fixed_uint8 = _serving_functions(generator, int(image_size))
+    if format == "saved_model":
+        archive = keras.export.ExportArchive()
+        archive.track(generator)
+        archive.add_endpoint("serve", serve, [tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+        archive.add_endpoint("serve_float", serve_float,
+                             [tf.TensorSpec([None, image_size, image_size, 3], tf.float32, name="sketches")])
+        with atomic_path(path) as tmp:
+            archive.write_out(str(tmp), verbose=False)
+        return path
+    function = tf.function(serve_fixed_uint8).get_concrete_function(
+        tf.TensorSpec([1, image_size, image_size, 3], tf.uint8, name="images"))
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], generator)
+    atomic_write_bytes(path, converter.convert())
+    return path
