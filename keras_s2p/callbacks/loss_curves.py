@@ -7,6 +7,7 @@ from pathlib import Path
 import keras
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from keras_s2p.atomic import atomic_path
 from keras_s2p.errors import ConfigError
@@ -83,6 +84,7 @@ class LossCurves(keras.callbacks.Callback):
             ax = fig.add_subplot(len(groups), 1, i + 1)
             ax.set_title(title)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             axes = [(ax, left, "-")]
             if logged & set(right):
                 axes.append((ax.twinx(), right, "--"))
