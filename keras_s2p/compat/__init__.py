@@ -1,0 +1,9 @@
+"""Small, documented fixes for bugs in the libraries keras-s2p builds on.
+
+Each module patches one upstream bug, applies only where the bug can bite (library versions known to need it,
+the configuration that triggers it), is idempotent, and has a test that runs the *unpatched* library and checks
+that the bug is still there, so the suite says when upstream has fixed it and the patch can go.
+
+* `keras_s2p.compat.multiworker_fit`: Keras 3 ``fit()`` under `tf.distribute.MultiWorkerMirroredStrategy`
+  (keras-team/keras#20585, tensorflow/tensorflow#72388).
+"""
