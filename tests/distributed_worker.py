@@ -90,9 +90,12 @@ def run_mirrored(options):
     strategy = make_strategy(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
     results = {"replicas": strategy.num_replicas_in_sync}
     initial = None
-    for name, strat in (("mirrored", strategy), ("single", make_strategy("default"))):
+    runs = [("mirrored", strategy, kwargs), ("single", make_strategy("default"), kwargs)]
+    if options.get("also_unsynced"):  # per-replica BatchNorm statistics, for contrast
+        runs.append(("mirrored_unsynced", strategy, {**kwargs, "generator_norm": "batch"}))
+    for name, strat, run_kwargs in runs:
         with strat.scope():
-            gan = SketchToPhotoGAN(**kwargs)
+            gan = SketchToPhotoGAN(**run_kwargs)
             g_opt, d_opt = optimizers()
             gan.compile(g_optimizer=g_opt, d_optimizer=d_opt)
         if initial is None:
