@@ -165,10 +165,11 @@ def _relative_deviation(result, name):
 
 
 # Tolerance: every weight of the 2-replica run is within 1% of that weight's own training update (max over
-# elements) of the single-device run, and every logged metric within rel 1e-4. Measured: 5e-4 of the update
-# (1.2e-4 absolute) after 3 SGD steps; the residue is float32 summation order (per-replica partial sums, the
-# all-reduce) amplified through BatchNorm and the L1 weight of 100. A loss not averaged over the global batch
-# (2x the gradient), or per-replica BatchNorm statistics, deviates by ~100% or more.
+# elements) of the single-device run, and every logged metric within rel 1e-3. Measured after 3 SGD steps:
+# 4.9e-4 of the update (1.2e-4 absolute; worst on a spectral-norm kernel) and 2.3e-5 relative on d_loss. The
+# residue is float32 summation order (per-replica partial sums, the all-reduce) amplified through BatchNorm and
+# the L1 weight of 100. A hand-computed loss not averaged over the global batch doubles the SGD update (~100%
+# deviation by construction); per-replica BatchNorm statistics deviate by 370% (measured).
 TOLERANCE = 1e-2
 
 
@@ -184,6 +185,6 @@ def test_mirrored_two_replicas_match_single_device(tmp_path):
     # Spectral-norm power-iteration vectors and BatchNorm moving statistics agree too.
     assert any("vector_u" in k for k in deviations) and any("moving_mean" in k for k in deviations)
     for name, value in result["single"]["history"].items():  # metrics aggregated across replicas
-        assert result["mirrored"]["history"][name] == pytest.approx(value, rel=1e-4, abs=1e-6), name
+        assert result["mirrored"]["history"][name] == pytest.approx(value, rel=1e-3, abs=1e-6), name
     # Plain (per-replica) BatchNorm does not match: why generator_norm="sync_batch" exists.
     assert max(_relative_deviation(result, "mirrored_unsynced").values()) > 10 * TOLERANCE
