@@ -106,7 +106,8 @@ def run_mirrored(options):
         history = gan.fit(dataset, epochs=1, verbose=0, shuffle=False).history
         results[name] = {
             "history": {k: float(v[-1]) for k, v in history.items()},
-            "weights": {f"{i}:{w.path}": keras.ops.convert_to_numpy(w.value).tolist() for i, w in enumerate(gan.weights)},
+            "weights": {f"{i}:{w.path}": keras.ops.convert_to_numpy(w.value).tolist()
+                        for i, w in enumerate(gan.weights)},
             "g_iterations": int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations.value)),
         }
     return results
@@ -133,7 +134,8 @@ def run_multiworker(options):
 
     from keras_s2p.distribute import chief_path, is_chief, worker_dir, worker_id
 
-    result = {"patched": multiworker_fit.is_applied(), "keras": keras.__version__, "is_chief": is_chief(strategy), "worker": worker_id(strategy),
+    result = {"patched": multiworker_fit.is_applied(), "keras": keras.__version__, "is_chief": is_chief(strategy),
+              "worker": worker_id(strategy),
               "replicas": strategy.num_replicas_in_sync}
     keras.utils.set_random_seed(1)  # same initial weights on every worker (MWMS also broadcasts them)
     epochs = options.get("epochs", 2)
@@ -162,7 +164,9 @@ def run_multiworker(options):
 
         def on_epoch_end(self, epoch, logs=None):
             with open(events_path, "a") as f:
-                f.write(json.dumps({"epoch": epoch, "t": time.monotonic() - START, "logs": {k: float(v) for k, v in (logs or {}).items()}}) + "\n")
+                event = {"epoch": epoch, "t": time.monotonic() - START,
+                         "logs": {k: float(v) for k, v in (logs or {}).items()}}
+                f.write(json.dumps(event) + "\n")
             if die_after is not None and epoch == die_after:
                 os._exit(3)  # simulated crash, after BackupAndRestore saved this epoch
 
