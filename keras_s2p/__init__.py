@@ -1,5 +1,7 @@
 """keras-s2p: sketch-to-photo GANs the Keras way.
 
+Submodules and the main classes load on first use, so ``s2p --help`` does not pay for importing TensorFlow.
+
 Example:
     >>> import keras_s2p as s2p
     >>> gan = s2p.SketchToPhotoGAN(image_size=128)
@@ -7,21 +9,27 @@ Example:
     >>> gan.fit(train_ds, epochs=1000, validation_data=val_ds)
 """
 
-from keras_s2p import losses
+import importlib
+
 from keras_s2p.errors import ConfigError, DataError, S2PError, WeightsUnavailableError
-from keras_s2p.models.critic import build_critic
-from keras_s2p.models.gan import SketchToPhotoGAN
-from keras_s2p.models.generator import build_generator
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "SketchToPhotoGAN",
-    "build_generator",
-    "build_critic",
-    "losses",
-    "S2PError",
-    "DataError",
-    "ConfigError",
-    "WeightsUnavailableError",
-]
+_LAZY = {
+    "SketchToPhotoGAN": ("keras_s2p.models.gan", "SketchToPhotoGAN"),
+    "build_generator": ("keras_s2p.models.generator", "build_generator"),
+    "build_critic": ("keras_s2p.models.critic", "build_critic"),
+    "train": ("keras_s2p.training", "train"),
+}
+_SUBMODULES = ("callbacks", "data", "distribute", "evaluation", "export", "losses", "precision", "runs")
+
+__all__ = ["ConfigError", "DataError", "S2PError", "WeightsUnavailableError", *_LAZY, *_SUBMODULES]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"keras_s2p.{name}")
+    raise AttributeError(f"module 'keras_s2p' has no attribute {name!r}")

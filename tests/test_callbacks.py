@@ -10,7 +10,7 @@ from keras_s2p import ConfigError, SketchToPhotoGAN
 from keras_s2p.callbacks import (BothOptimizersSchedule, LearningRateLogger, LossCurves, SampleGrid, TerminateOnNaN,
                                  TrainingDivergedError, backup_and_restore, checkpoint_callbacks, default_callbacks)
 from keras_s2p.runs import RunFolder
-from conftest import TINY
+from tiny_settings import TINY
 
 
 def _gan(tiny_kwargs, **compile_kwargs):
@@ -94,7 +94,7 @@ def test_default_callbacks_with_standard_keras_callbacks(gan, pair_arrays, one_b
     assert [p.name for p in run.samples_dir.iterdir()] == ["epoch_0002.png"]
     assert sorted(p.name for p in run.checkpoints_dir.iterdir()) == ["best.json", "best.weights.h5",
                                                                       "epoch_0002.weights.h5"]
-    assert not run.is_resumable()  # the backup is deleted when fit completes
+    assert run.is_resumable()  # the backup is kept when fit completes: rerunning with more epochs continues
 
     reloaded = SketchToPhotoGAN(**TINY)
     reloaded.compile()
@@ -169,7 +169,7 @@ def test_interrupted_run_resumes_with_both_optimizers(one_batch, tmp_path):
     with open(run.history_csv, newline="") as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1", "2", "3"]
     assert sorted(curves[1].epochs) == [1, 2, 3, 4]  # loss curves span the interruption
-    assert not run.is_resumable()
+    assert run.is_resumable()  # kept after completion, so a rerun with more epochs continues
 
     schedule = BothOptimizersSchedule(lambda epoch, lr: lr)
     schedule.set_model(resumed)

@@ -15,7 +15,7 @@ from keras_s2p.export import export_model
 
 @pytest.fixture(scope="module")
 def gan():
-    from conftest import TINY
+    from tiny_settings import TINY
 
     return SketchToPhotoGAN(**TINY)
 

@@ -82,15 +82,18 @@ def checkpoint_callbacks(run_dir, every=10, best_monitor="val_ssim", best_mode="
     return callbacks
 
 
-def backup_and_restore(run_dir, double_checkpoint=True):
-    """`keras.callbacks.BackupAndRestore` on ``<run_dir>/backup``: rerunning ``fit`` resumes after a crash.
+def backup_and_restore(run_dir, double_checkpoint=True, delete_checkpoint=False):
+    """`keras.callbacks.BackupAndRestore` on ``<run_dir>/backup``: rerunning ``fit`` resumes the run.
 
     The backup holds the weights of both networks, both optimizers' state (built in
-    `SketchToPhotoGAN.compile`, so nothing is dropped on restore) and the epoch; it is deleted when ``fit``
-    completes. `double_checkpoint` keeps the previous backup too, in case the process dies mid-save.
+    `SketchToPhotoGAN.compile`, so nothing is dropped on restore) and the epoch. It is kept when ``fit``
+    completes (unlike Keras' default), so rerunning a finished run with more epochs continues it rather than
+    starting over. `double_checkpoint` keeps the previous backup too, in case the process dies mid-save.
 
     Args:
         run_dir: a `RunFolder` or its path.
         double_checkpoint: passed to BackupAndRestore.
+        delete_checkpoint: passed to BackupAndRestore: delete the backup when training completes.
     """
-    return keras.callbacks.BackupAndRestore(str(RunFolder(run_dir).backup_dir), double_checkpoint=double_checkpoint)
+    return keras.callbacks.BackupAndRestore(str(RunFolder(run_dir).backup_dir), double_checkpoint=double_checkpoint,
+                                            delete_checkpoint=delete_checkpoint)

@@ -64,6 +64,9 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_weights: VGG19 weights: ``"imagenet"``, a local file path, or ``None`` (random; tests only).
         perceptual_layers: VGG19 layer names for the perceptual term.
         perceptual_layer_weights: one weight per perceptual layer.
+        perceptual_precision: dtype policy VGG19 runs in: ``"float32"`` (default) or ``"mixed_bfloat16"`` /
+            ``"mixed_float16"`` (several times faster on hardware with fast 16-bit math; the feature distances
+            are still computed in float32).
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
             `keras_s2p.precision`.
         generator: a prebuilt generator model (overrides the generator arguments; used by deserialisation).
@@ -104,6 +107,7 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_weights="imagenet",
         perceptual_layers=DEFAULT_PERCEPTUAL_LAYERS,
         perceptual_layer_weights=DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
+        perceptual_precision="float32",
         precision="auto",
         generator=None,
         critic=None,
@@ -134,6 +138,7 @@ class SketchToPhotoGAN(keras.Model):
         self.perceptual_weights = perceptual_weights
         self.perceptual_layers = tuple(perceptual_layers)
         self.perceptual_layer_weights = tuple(perceptual_layer_weights)
+        self.perceptual_precision = perceptual_precision
         self.precision = precision
         self.compute_precision = resolve_precision(precision)
         with dtype_policy_scope(self.compute_precision):
@@ -205,7 +210,8 @@ class SketchToPhotoGAN(keras.Model):
     def _ensure_perceptual(self):
         if self.perceptual_weight > 0 and self._perceptual is None:
             self._perceptual = PerceptualLoss(
-                self.perceptual_weights, self.perceptual_layers, self.perceptual_layer_weights
+                self.perceptual_weights, self.perceptual_layers, self.perceptual_layer_weights,
+                self.perceptual_precision,
             )
 
     def make_train_function(self, force=False):
@@ -294,6 +300,7 @@ class SketchToPhotoGAN(keras.Model):
             perceptual_weights=self.perceptual_weights,
             perceptual_layers=list(self.perceptual_layers),
             perceptual_layer_weights=list(self.perceptual_layer_weights),
+            perceptual_precision=self.perceptual_precision,
             precision=self.precision,
             generator=keras.saving.serialize_keras_object(self.generator),
             critic=keras.saving.serialize_keras_object(self.critic),

@@ -1,0 +1,58 @@
+"""The ``s2p`` command line: train, generate, evaluate, sketchify, export, demo.
+
+Every command is a module with ``add_parser(subparsers)`` and ``run(args)``. TensorFlow is imported only inside
+``run``, so ``s2p --help`` answers at once. User mistakes (`S2PError`, missing files) print one line and exit 1;
+there is no traceback for them.
+"""
+
+import argparse
+import os
+import sys
+import warnings
+
+from keras_s2p.cli import demo, evaluate, export, generate, sketchify, train
+
+COMMANDS = (demo, train, generate, evaluate, sketchify, export)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="s2p", description="Train and run sketch-to-photo GANs (Keras 3, WGAN-GP).",
+        epilog="Run 's2p COMMAND --help' for the options of each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def _version():
+    from keras_s2p import __version__
+
+    return __version__
+
+
+def _one_line_warning(message, category, filename, lineno, line=None):
+    return f"s2p: warning: {message}\n"
+
+
+def main(argv=None):
+    """Run the ``s2p`` command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF C++ info and grappler noise
+    warnings.formatwarning = _one_line_warning
+    from keras_s2p.errors import S2PError
+
+    try:
+        args.run(args)
+    except S2PError as error:
+        print(f"s2p {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as error:
+        print(f"s2p {args.command}: error: {error.strerror or error}: {error.filename}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"s2p {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0

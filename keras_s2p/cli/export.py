@@ -1,0 +1,26 @@
+"""``s2p export --model FILE --output PATH``: a servable SavedModel, a TFLite file or a ``.keras`` generator."""
+
+from keras_s2p.cli.options import add_model_file
+
+
+def add_parser(commands):
+    p = commands.add_parser(
+        "export", help="export the generator as SavedModel, TFLite or .keras",
+        description="Export a trained generator for serving. The SavedModel has a 'serve' signature taking uint8 "
+                    "images of any size (resized and scaled inside) and a float 'serve_float' signature; TFLite "
+                    "takes uint8 images at the training size.",
+    )
+    add_model_file(p)
+    p.add_argument("--format", choices=("saved_model", "tflite", "keras"), default="saved_model")
+    p.add_argument("--output", required=True, metavar="PATH",
+                   help="SavedModel folder, .tflite file or .keras file")
+    p.set_defaults(run=run_command)
+
+
+def run_command(args):
+    from keras_s2p.cli.model_file import load_generator
+    from keras_s2p.export import export_model
+
+    generator, size = load_generator(args.model, args.image_size)
+    path = export_model(generator, args.output, format=args.format, image_size=size)
+    print(f"exported {args.format} ({size}x{size}) to {path}")

@@ -1,0 +1,91 @@
+"""``s2p generate --model FILE INPUT... --output PATH``: sketches in, photos out."""
+
+import glob
+from pathlib import Path
+
+from keras_s2p.cli.options import add_model_file, positive_int
+from keras_s2p.errors import DataError
+
+
+def add_parser(commands):
+    p = commands.add_parser(
+        "generate", help="turn sketches into photos",
+        description="Turn sketch images (files, folders or glob patterns) into photos.",
+    )
+    add_model_file(p)
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="sketch file, folder or glob pattern")
+    p.add_argument("--output", required=True, metavar="PATH",
+                   help="output image file (one input) or folder (written as <name>.png)")
+    p.add_argument("--size", choices=("model", "input"), default="model",
+                   help="output at the model's size (default) or resized back to each input's size")
+    p.add_argument("--side-by-side", action="store_true", help="write sketch and photo side by side")
+    p.add_argument("--batch-size", type=positive_int, default=16)
+    p.set_defaults(run=run_command)
+
+
+def expand_inputs(inputs):
+    """Files named by paths, folders (searched recursively for images) and glob patterns, in order, unique."""
+    from keras_s2p.data.images import list_images
+
+    found = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            images = list_images(path)
+            if not images:
+                raise DataError(f"no images found in folder {path}")
+            found.extend(images)
+        elif path.is_file():
+            found.append(path)
+        elif glob.has_magic(item):
+            matches = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
+            if not matches:
+                raise DataError(f"no files match {item}")
+            found.extend(matches)
+        else:
+            raise DataError(f"input not found: {item}")
+    return list(dict.fromkeys(found))
+
+
+def output_paths(inputs, output):
+    """One output path per input: `output` itself for a single input with an image extension, else a folder."""
+    from keras_s2p.data.images import IMAGE_EXTENSIONS
+
+    output = Path(output)
+    if len(inputs) == 1 and output.suffix.lower() in IMAGE_EXTENSIONS:
+        return [output]
+    if output.is_file():
+        raise DataError(f"--output {output} is a file; give a folder for {len(inputs)} inputs")
+    names = [output / f"{p.stem}.png" for p in inputs]
+    clashes = sorted({str(p) for p in inputs if names.count(output / f"{p.stem}.png") > 1})
+    if clashes:
+        raise DataError(f"inputs share a file name, their outputs would clash: {', '.join(clashes[:5])}")
+    return names
+
+
+def run_command(args):
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_s2p.atomic import atomic_path
+    from keras_s2p.cli.model_file import load_generator
+    from keras_s2p.data.images import load_image, resize, save_image
+
+    inputs = expand_inputs(args.inputs)
+    outputs = output_paths(inputs, args.output)
+    generator, size = load_generator(args.model, args.image_size)
+    predict = tf.function(lambda x: generator(x, training=False))
+    for start in range(0, len(inputs), args.batch_size):
+        chunk = inputs[start:start + args.batch_size]
+        originals = [load_image(p) for p in chunk]
+        sketches = np.stack([resize((img + 1.0) / 2.0, size).numpy() for img in originals])
+        photos = predict(tf.constant(sketches)).numpy()
+        for original, sketch, photo, target in zip(originals, sketches, photos, outputs[start:]):
+            if args.size == "input":
+                photo = tf.image.resize(photo, original.shape[:2]).numpy()
+                sketch = original
+            image = np.concatenate([sketch, photo], axis=1) if args.side_by_side else photo
+            with atomic_path(target) as tmp:
+                save_image(image, tmp)
+        print(f"generated {min(start + args.batch_size, len(inputs))}/{len(inputs)}", flush=True)
+    print(f"wrote {len(outputs)} photo(s) to {outputs[0] if len(outputs) == 1 else Path(args.output)}")

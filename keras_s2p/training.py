@@ -1,0 +1,182 @@
+"""`train()`: one training run end to end, the way ``s2p train`` runs it.
+
+Data in, run folder out: checks the run folder before anything heavy, builds the datasets, the model (inside
+the distribution strategy's scope) and the callbacks, trains with ``fit()`` (resuming an interrupted run in the
+same folder), and writes ``model.keras`` and ``generator.keras``.
+"""
+
+import warnings
+
+import numpy as np
+
+from keras_s2p.errors import ConfigError, WeightsUnavailableError
+
+# Settings that decide what a run folder's checkpoints contain: resuming with others would load wrong weights.
+ARCHITECTURE_KEYS = (
+    "image_size", "base_filters", "num_downsamples", "num_res_blocks", "upsampling", "skip_connections",
+    "generator_norm", "critic_filters", "critic_layers", "critic_output", "conditional_critic",
+)
+
+
+def train(
+    data=None,
+    *,
+    run_dir=None,
+    logs_dir="logs",
+    run_name=None,
+    epochs=1000,
+    batch_size=16,
+    validation_split=0.1,
+    seed=0,
+    sample_every=10,
+    checkpoint_every=None,
+    num_samples=4,
+    side_by_side=None,
+    augment=True,
+    builtin_pairs=512,
+    g_learning_rate=1e-4,
+    d_learning_rate=1e-4,
+    require_perceptual=False,
+    strategy=None,
+    callbacks=(),
+    verbose="auto",
+    **model_options,
+):
+    """Train a `SketchToPhotoGAN` into a run folder; rerunning with the same folder resumes it.
+
+    Args:
+        data: a paired data folder (see `keras_s2p.data.find_pairs`), or ``None`` for the built-in dataset.
+        run_dir: the run folder; default ``<logs_dir>/<run_name>``.
+        logs_dir: parent of run folders when `run_dir` is not given.
+        run_name: default: the current date and time.
+        epochs: total epochs (a resumed run continues up to this number).
+        batch_size: global batch size.
+        validation_split: fraction or count of pairs held out (seeded); also the source of the sample grids.
+        seed: seeds the split, shuffling, augmentation and weight initialisation.
+        sample_every: epochs between sample grids.
+        checkpoint_every: epochs between periodic checkpoints (default: `sample_every`).
+        num_samples: validation pairs shown in each sample grid.
+        side_by_side: ``"left"``/``"right"`` for folders of side-by-side images (the sketch half).
+        augment: pix2pix jitter and mirroring of the training data.
+        builtin_pairs: number of pairs of the built-in dataset.
+        g_learning_rate, d_learning_rate: Adam learning rates (beta_1 0.5, beta_2 0.9).
+        require_perceptual: raise instead of warning when VGG19 weights are unavailable.
+        strategy: a `tf.distribute.Strategy` or one of ``keras_s2p.distribute.STRATEGIES``.
+        callbacks: extra Keras callbacks, run after the default ones.
+        verbose: passed to ``fit``.
+        **model_options: `SketchToPhotoGAN` arguments (image_size, critic_steps, loss weights, precision, ...).
+
+    Returns:
+        (gan, history, run): the trained model, the Keras ``History`` and the `RunFolder`.
+
+    Raises:
+        S2PError: bad data, an unwritable run folder, settings that differ from the run being resumed, or
+            (with `require_perceptual`) unavailable VGG19 weights.
+
+    Example:
+        >>> gan, history, run = train("data/faces", epochs=200, image_size=128, run_name="faces")
+    """
+    from keras_s2p.distribute import chief_path, is_chief, make_strategy, worker_dir
+
+    strategy = make_strategy(strategy or "default")  # first: multi-worker needs it before other TF ops
+
+    import keras
+
+    from keras_s2p import data as s2p_data
+    from keras_s2p.atomic import atomic_path
+    from keras_s2p.callbacks import default_callbacks
+    from keras_s2p.models.gan import SketchToPhotoGAN
+    from keras_s2p.runs import RunFolder
+
+    run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
+    run.ensure_writable()
+    image_size = model_options.setdefault("image_size", 128)
+    settings = dict(model_options, data=str(data) if data is not None else "builtin", epochs=epochs,
+                    batch_size=batch_size, validation_split=validation_split, seed=seed, augment=augment,
+                    g_learning_rate=g_learning_rate, d_learning_rate=d_learning_rate, side_by_side=side_by_side,
+                    strategy=type(strategy).__name__)
+    _check_resume_matches(run, settings)
+
+    # A short last batch could leave a replica with no samples, which TensorFlow's convolutions reject.
+    split = dict(image_size=image_size, batch_size=batch_size, validation_split=validation_split or None,
+                 seed=seed, augment=augment, drop_remainder=strategy.num_replicas_in_sync > 1)
+    if data is None:
+        datasets = s2p_data.builtin_dataset(num_pairs=builtin_pairs, **split)
+        fingerprint = f"builtin:{builtin_pairs}:{image_size}:{seed}"
+    else:
+        pairs = s2p_data.find_pairs(data, side_by_side=side_by_side)
+        datasets = s2p_data.paired_dataset(pairs, side_by_side=side_by_side, **split)
+        fingerprint = s2p_data.fingerprint(pairs)
+    train_ds, val_ds = datasets if validation_split else (datasets, None)
+    sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
+
+    keras.utils.set_random_seed(seed)
+    with strategy.scope():
+        gan, perceptual_note = _build_and_compile(
+            SketchToPhotoGAN, model_options, g_learning_rate, d_learning_rate, require_perceptual
+        )
+    settings["perceptual_weight"] = gan.perceptual_weight
+    settings["perceptual"] = perceptual_note
+    chief = is_chief(strategy)
+    if chief:
+        run.write_config(settings, data_fingerprint=fingerprint)
+    # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
+    callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)
+
+    history = gan.fit(
+        train_ds,
+        epochs=epochs,
+        validation_data=val_ds,
+        callbacks=[*default_callbacks(callback_dir, sample_data, sample_every=sample_every,
+                                      checkpoint_every=checkpoint_every or sample_every,
+                                      best_monitor="val_ssim" if val_ds is not None else None),
+                   *callbacks],
+        verbose=verbose,
+        shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
+    )
+    for path, model in ((run.model_path, gan), (run.generator_path, gan.generator)):
+        with chief_path(path, strategy) as target, atomic_path(target) as tmp:
+            model.save(tmp)
+    return gan, history, run
+
+
+def _first_examples(dataset, count):
+    sketches, photos = [], []
+    for sketch, photo in dataset.unbatch().take(count):
+        sketches.append(sketch.numpy())
+        photos.append(photo.numpy())
+    return np.stack(sketches), np.stack(photos)
+
+
+def _check_resume_matches(run, settings):
+    previous = run.read_config()
+    if previous is None:
+        return
+    before = previous.get("hyperparameters", {})
+    changed = [f"{key} {before.get(key)!r} -> {settings.get(key)!r}" for key in ARCHITECTURE_KEYS
+               if key in before and key in settings and before[key] != settings[key]]
+    if changed:
+        raise ConfigError(f"run folder {run.path} was started with other settings ({'; '.join(changed)}); "
+                          f"use the same settings to resume it or another --run-dir")
+
+
+def _build_and_compile(model_class, model_options, g_learning_rate, d_learning_rate, require_perceptual):
+    import keras
+
+    def build(options):
+        gan = model_class(**options)
+        gan.compile(
+            g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5, beta_2=0.9),
+            d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5, beta_2=0.9),
+        )
+        return gan
+
+    try:
+        gan = build(model_options)
+    except WeightsUnavailableError as error:
+        if require_perceptual:
+            raise
+        warnings.warn(f"training without the perceptual term: {error}", stacklevel=3)
+        return build({**model_options, "perceptual_weight": 0.0}), f"disabled: {error}"
+    weight = model_options.get("perceptual_weight", 1.0)
+    return gan, ("on" if weight > 0 else "off (perceptual_weight=0)")

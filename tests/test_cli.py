@@ -1,0 +1,176 @@
+"""The ``s2p`` command line end to end, through subprocesses as a user runs it (tiny sizes)."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from keras_s2p.data import builtin_pairs, load_image, save_image
+
+TINY_TRAIN = ["--image-size", "32", "--batch-size", "8", "--builtin-pairs", "40", "--validation-split", "8",
+              "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4", "--critic-steps", "1",
+              "--perceptual-weight", "0", "--precision", "float32", "--quiet"]
+
+
+def s2p(*args, cwd=None):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, "-m", "keras_s2p", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+def assert_one_line_error(result, *needles):
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, result.stderr
+    for needle in needles:
+        assert needle in errors[0]
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    result = s2p("train", "--epochs", "2", "--sample-every", "1", "--run-dir", run_dir, *TINY_TRAIN)
+    assert result.returncode == 0, result.stderr
+    return run_dir, result
+
+
+@pytest.fixture(scope="module")
+def sketch_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sketches")
+    sketches, photos = builtin_pairs(3, 40, seed=7)
+    for i, (sketch, photo) in enumerate(zip(sketches, photos)):
+        save_image(sketch, folder / "sketches" / f"s{i}.png")
+        save_image(photo, folder / "photos" / f"s{i}.png")
+    return folder
+
+
+def test_help_for_every_command():
+    assert s2p("--help").returncode == 0
+    for command in ("demo", "train", "generate", "evaluate", "sketchify", "export"):
+        result = s2p(command, "--help")
+        assert result.returncode == 0 and "usage: s2p " + command in result.stdout
+
+
+def test_train_writes_a_complete_run_folder(trained_run):
+    run_dir, result = trained_run
+    for name in ("config.json", "history.csv", "loss_curves.png", "model.keras", "generator.keras",
+                 "samples/epoch_0001.png", "samples/epoch_0002.png", "checkpoints/epoch_0002.weights.h5"):
+        assert (run_dir / name).is_file(), name
+    assert any((run_dir / "tensorboard").rglob("events.out.tfevents*"))
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["hyperparameters"]["image_size"] == 32 and config["hyperparameters"]["epochs"] == 2
+    assert config["versions"]["tensorflow"] and config["data_fingerprint"].startswith("builtin")
+    assert str(run_dir) in result.stdout
+
+
+def test_rerun_resumes_the_run(trained_run, tmp_path):
+    run_dir, _ = trained_run
+    result = s2p("train", "--epochs", "3", "--sample-every", "1", "--run-dir", run_dir, *TINY_TRAIN)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(open(run_dir / "history.csv")))
+    assert [int(r["epoch"]) for r in rows] == [0, 1, 2]  # epoch 3 only: not restarted from zero
+    assert len(json.loads((run_dir / "config.json").read_text())["resumed"]) == 1
+
+
+def test_resume_with_other_architecture_is_refused(trained_run):
+    run_dir, _ = trained_run
+    args = [a if a != "4" else "8" for a in TINY_TRAIN]  # other filter counts
+    result = s2p("train", "--epochs", "3", "--run-dir", run_dir, *args)
+    assert_one_line_error(result, str(run_dir), "base_filters")
+
+
+def test_generate_file_folder_glob_and_sizes(trained_run, sketch_folder, tmp_path):
+    model = trained_run[0] / "generator.keras"
+    one = s2p("generate", "--model", model, sketch_folder / "sketches" / "s0.png", "--output", tmp_path / "p.png")
+    assert one.returncode == 0, one.stderr
+    assert load_image(tmp_path / "p.png").shape == (32, 32, 3)  # the model's size
+
+    folder = s2p("generate", "--model", model, sketch_folder / "sketches", "--output", tmp_path / "out",
+                 "--size", "input", "--side-by-side")
+    assert folder.returncode == 0, folder.stderr
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["s0.png", "s1.png", "s2.png"]
+    assert load_image(tmp_path / "out" / "s1.png").shape == (40, 80, 3)  # input size, sketch | photo
+
+    pattern = str(sketch_folder / "sketches" / "s[12].png")
+    globbed = s2p("generate", "--model", trained_run[0] / "model.keras", pattern, "--output", tmp_path / "g")
+    assert globbed.returncode == 0, globbed.stderr
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["s1.png", "s2.png"]
+
+
+def test_generate_matches_the_python_api(trained_run, sketch_folder, tmp_path):
+    import keras
+
+    generator = keras.saving.load_model(trained_run[0] / "generator.keras")
+    sketch = load_image(sketch_folder / "sketches" / "s0.png", image_size=32)
+    expected = generator.predict(sketch[None], verbose=0)[0]
+    s2p("generate", "--model", trained_run[0] / "generator.keras", sketch_folder / "sketches" / "s0.png",
+        "--output", tmp_path / "p.png")
+    np.testing.assert_allclose(load_image(tmp_path / "p.png"), expected, atol=2 / 255 + 1e-6)
+
+
+def test_evaluate_prints_table_and_writes_json(trained_run, sketch_folder, tmp_path):
+    out = tmp_path / "scores.json"
+    result = s2p("evaluate", "--model", trained_run[0] / "generator.keras", sketch_folder, "--output", out)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(out.read_text())
+    assert scores["count"] == 3 and 0 <= scores["ssim"] <= 1 and scores["l1"] > 0 and np.isfinite(scores["psnr"])
+    assert "ssim" in result.stdout and f"{scores['ssim']:.4f}" in result.stdout
+
+
+def test_sketchify_makes_a_trainable_folder(sketch_folder, tmp_path):
+    result = s2p("sketchify", sketch_folder / "photos", tmp_path / "paired")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(open(tmp_path / "paired" / "pairs.csv")))
+    assert len(rows) == 3 and all((tmp_path / "paired" / r["sketch"]).is_file() for r in rows)
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["train", "/no/such/folder", "--epochs", "1"], ["/no/such/folder"]),
+        (["generate", "--model", "/no/model.keras", "x.png", "--output", "o.png"], ["x.png"]),
+        (["evaluate", "--model", "/no/model.keras", "/no/data"], ["/no/model.keras"]),
+        (["sketchify", "/no/photos", "out"], ["/no/photos"]),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(args, needles, tmp_path):
+    assert_one_line_error(s2p(*args, cwd=tmp_path), *needles)
+
+
+def test_missing_vgg_weights_warn_or_fail(tmp_path):
+    args = ["train", "--epochs", "1", *TINY_TRAIN, "--perceptual-weight", "1",
+            "--perceptual-weights", tmp_path / "missing.h5"]
+    strict = s2p(*args, "--require-perceptual", "--run-dir", tmp_path / "strict")
+    assert_one_line_error(strict, "missing.h5")
+    lenient = s2p(*args, "--run-dir", tmp_path / "lenient")
+    assert lenient.returncode == 0, lenient.stderr
+    warnings = [line for line in lenient.stderr.splitlines() if "warning:" in line and "perceptual" in line]
+    assert len(warnings) == 1 and "missing.h5" in warnings[0]
+    config = json.loads((tmp_path / "lenient" / "config.json").read_text())
+    assert config["hyperparameters"]["perceptual_weight"] == 0 and "disabled" in config["hyperparameters"]["perceptual"]
+
+
+def test_export_saved_model_and_tflite_match_keras(trained_run, tmp_path):
+    import keras
+    import tensorflow as tf
+
+    model = trained_run[0] / "generator.keras"
+    assert s2p("export", "--model", model, "--output", tmp_path / "sm").returncode == 0
+    assert s2p("export", "--model", model, "--format", "tflite", "--output", tmp_path / "g.tflite").returncode == 0
+    generator = keras.saving.load_model(model)
+    images = np.random.default_rng(0).integers(0, 256, (1, 32, 32, 3), dtype=np.uint8)
+    expected = (generator.predict(images / 127.5 - 1, verbose=0) + 1) * 127.5
+    served = tf.saved_model.load(str(tmp_path / "sm")).signatures["serve"](images=tf.constant(images))["photos"]
+    assert np.max(np.abs(served.numpy().astype(float) - expected)) <= 1.0
+    interpreter = tf.lite.Interpreter(model_path=str(tmp_path / "g.tflite"))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], images)
+    interpreter.invoke()
+    lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    assert np.max(np.abs(lite.astype(float) - expected)) <= 1.0
