@@ -148,3 +148,17 @@ def test_bad_arguments(tiny_kwargs, kwargs, needle):
 def test_public_api():
     assert s2p.SketchToPhotoGAN is SketchToPhotoGAN
     assert callable(s2p.losses.wasserstein_gradient_penalty)
+
+
+def test_feature_matching_term(tiny_kwargs, pair_dataset, tmp_path):
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "feature_matching_weight": 10.0})
+    gan.compile()
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert history["feature_matching"][0] > 0
+    # the features model shares the critic's weights: nothing extra to train or save
+    assert {id(v) for v in gan._critic_with_features.weights} == {id(v) for v in gan.critic.weights}
+    gan.save(tmp_path / "fm.keras")
+    assert keras.saving.load_model(tmp_path / "fm.keras").feature_matching_weight == 10.0
+    off = SketchToPhotoGAN(**tiny_kwargs)
+    off.compile()
+    assert off.fit(pair_dataset, epochs=1, verbose=0).history["feature_matching"] == [0.0]

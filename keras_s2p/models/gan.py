@@ -21,7 +21,7 @@ from keras_s2p.models.critic import build_critic
 from keras_s2p.models.generator import build_generator
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
-TRAIN_METRICS = ("d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual")
+TRAIN_METRICS = ("d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual", "feature_matching")
 EVAL_METRICS = ("l1", "psnr", "ssim")
 
 
@@ -38,12 +38,13 @@ class SketchToPhotoGAN(keras.Model):
     runs once on the sketches; with that output held fixed (the generator does not change while the critic
     trains), the critic takes ``critic_steps`` Adam steps on the same real/generated pair, each with fresh
     gradient-penalty interpolates; then the generator takes one step on
-    ``adversarial + l1_weight * L1 + perceptual_weight * perceptual``, reusing the recorded forward pass. So one
-    epoch over N batches makes N generator updates and ``N * critic_steps`` critic updates.
+    ``adversarial + l1_weight * L1 + perceptual_weight * perceptual + feature_matching_weight * FM``, reusing
+    the recorded forward pass. So one epoch over N batches makes N generator updates and ``N * critic_steps``
+    critic updates.
 
     Metrics (epoch means): ``d_loss``, ``g_loss``, ``gp``, ``w_distance`` (critic score of real minus generated),
-    ``l1`` (mean absolute error on RGB in [0, 1]) and ``perceptual``; ``evaluate()`` and validation report ``l1``,
-    ``psnr`` and ``ssim`` of generated against real photos (inference mode, [0, 1] RGB).
+    ``l1`` (mean absolute error on RGB in [0, 1]), ``perceptual`` and ``feature_matching``; ``evaluate()`` and
+    validation report ``l1``, ``psnr`` and ``ssim`` of generated against real photos (inference mode, [0, 1] RGB).
 
     Args:
         image_size: training image size (square). The generator itself is fully convolutional.
@@ -67,6 +68,8 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_precision: dtype policy VGG19 runs in: ``"float32"`` (default) or ``"mixed_bfloat16"`` /
             ``"mixed_float16"`` (several times faster on hardware with fast 16-bit math; the feature distances
             are still computed in float32).
+        feature_matching_weight: weight of the critic feature-matching term (pix2pixHD): L1 between the critic's
+            intermediate activations for the real and the generated pair. Needs no pretrained network.
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
             `keras_s2p.precision`.
         generator: a prebuilt generator model (overrides the generator arguments; used by deserialisation).
@@ -108,6 +111,7 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_layers=DEFAULT_PERCEPTUAL_LAYERS,
         perceptual_layer_weights=DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
         perceptual_precision="float32",
+        feature_matching_weight=0.0,
         precision="auto",
         generator=None,
         critic=None,
@@ -117,7 +121,8 @@ class SketchToPhotoGAN(keras.Model):
         if not isinstance(critic_steps, int) or critic_steps < 1:
             raise ConfigError(f"critic_steps={critic_steps!r} must be an integer >= 1")
         for name, value in (("gp_weight", gp_weight), ("l1_weight", l1_weight),
-                            ("perceptual_weight", perceptual_weight)):
+                            ("perceptual_weight", perceptual_weight),
+                            ("feature_matching_weight", feature_matching_weight)):
             if not value >= 0:
                 raise ConfigError(f"{name}={value!r} must be >= 0")
         self.image_size = int(image_size)
@@ -139,6 +144,7 @@ class SketchToPhotoGAN(keras.Model):
         self.perceptual_layers = tuple(perceptual_layers)
         self.perceptual_layer_weights = tuple(perceptual_layer_weights)
         self.perceptual_precision = perceptual_precision
+        self.feature_matching_weight = float(feature_matching_weight)
         self.precision = precision
         self.compute_precision = resolve_precision(precision)
         with dtype_policy_scope(self.compute_precision):
@@ -149,6 +155,10 @@ class SketchToPhotoGAN(keras.Model):
             self.critic = critic or build_critic(
                 image_size, critic_filters, critic_layers, critic_output, conditional_critic
             )
+        # The same critic, also returning its hidden activations (shared weights) for feature matching.
+        hidden = [layer.output for layer in self.critic.layers if isinstance(layer, keras.layers.LeakyReLU)]
+        self._critic_with_features = keras.Model(self.critic.inputs, [*hidden, self.critic.output],
+                                                 name="critic_features")
         self._train_trackers = {name: keras.metrics.Mean(name=name) for name in TRAIN_METRICS}
         self._eval_trackers = {name: keras.metrics.Mean(name=name) for name in EVAL_METRICS}
         self._perceptual = None
@@ -226,26 +236,32 @@ class SketchToPhotoGAN(keras.Model):
     def call(self, sketch, training=False):
         return self.generator(sketch, training=training)
 
-    def _critic_scores(self, sketch, photo):
+    def _critic(self, sketch, photo, features=False):
+        """Critic scores of (sketch, photo) pairs; with `features`, ``(hidden_activations, scores)``."""
         inputs = [sketch, photo] if self.conditional_critic else photo
-        return self.critic(inputs, training=True)
+        if not features:
+            return self.critic(inputs, training=True)
+        *hidden, scores = self._critic_with_features(inputs, training=True)
+        return hidden, scores
 
     def train_step(self, data):
         sketch, photo = data[0], data[1]
         # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
         replicas = self.distribute_strategy.num_replicas_in_sync
         track = self._train_trackers
+        batch = tf.shape(sketch)[0]
 
         with tf.GradientTape() as g_tape:
             fake = self.generator(sketch, training=True)
         fake_fixed = tf.stop_gradient(fake)
+        both_sketches = tf.concat([sketch, sketch], axis=0)
+        both_photos = tf.concat([photo, fake_fixed], axis=0)
         critic_vars = self.critic.trainable_variables
         for _ in range(self.critic_steps):
             with tf.GradientTape() as d_tape:
-                real_scores = self._critic_scores(sketch, photo)
-                fake_scores = self._critic_scores(sketch, fake_fixed)
-                critic_loss = wasserstein_critic_loss(real_scores, fake_scores)
-                gp = wasserstein_gradient_penalty(lambda x: self._critic_scores(sketch, x), photo, fake_fixed)
+                scores = self._critic(both_sketches, both_photos)  # real and generated in one call
+                critic_loss = wasserstein_critic_loss(scores[:batch], scores[batch:])
+                gp = wasserstein_gradient_penalty(lambda x: self._critic(sketch, x), photo, fake_fixed)
                 d_loss = critic_loss + self.gp_weight * gp
                 scaled = self.d_optimizer.scale_loss(d_loss / replicas)
             self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
@@ -253,15 +269,22 @@ class SketchToPhotoGAN(keras.Model):
             track["gp"].update_state(gp)
             track["w_distance"].update_state(-critic_loss)
 
-        real_features = self._perceptual.extract(photo) if self._perceptual is not None else None
+        real_vgg = self._perceptual.extract(photo) if self._perceptual is not None else None
+        matching = self.feature_matching_weight > 0
+        real_hidden = self._critic(sketch, photo, features=True)[0] if matching else None
         with g_tape:
-            adversarial = wasserstein_generator_loss(self._critic_scores(sketch, fake))
+            fake_hidden, fake_scores = self._critic(sketch, fake, features=True)
+            adversarial = wasserstein_generator_loss(fake_scores)
             l1 = l1_loss(photo, fake)
             g_loss = adversarial + self.l1_weight * l1
-            perceptual = tf.constant(0.0)
-            if real_features is not None:
-                perceptual = self._perceptual.from_features(real_features, fake)
+            perceptual = feature_matching = tf.constant(0.0)
+            if real_vgg is not None:
+                perceptual = self._perceptual.from_features(real_vgg, fake)
                 g_loss += self.perceptual_weight * perceptual
+            if matching:
+                feature_matching = tf.add_n([l1_loss(tf.stop_gradient(r), f) for r, f in zip(real_hidden, fake_hidden)])
+                feature_matching /= len(real_hidden)
+                g_loss += self.feature_matching_weight * feature_matching
             scaled = self.g_optimizer.scale_loss(g_loss / replicas)
         generator_vars = self.generator.trainable_variables
         self.g_optimizer.apply(g_tape.gradient(scaled, generator_vars), generator_vars)
@@ -269,6 +292,7 @@ class SketchToPhotoGAN(keras.Model):
         track["g_loss"].update_state(g_loss)
         track["l1"].update_state(l1 / 2.0)  # reported on [0, 1] RGB, like the evaluation metric
         track["perceptual"].update_state(perceptual)
+        track["feature_matching"].update_state(feature_matching)
         return {name: tracker.result() for name, tracker in track.items()}
 
     def test_step(self, data):
@@ -301,6 +325,7 @@ class SketchToPhotoGAN(keras.Model):
             perceptual_layers=list(self.perceptual_layers),
             perceptual_layer_weights=list(self.perceptual_layer_weights),
             perceptual_precision=self.perceptual_precision,
+            feature_matching_weight=self.feature_matching_weight,
             precision=self.precision,
             generator=keras.saving.serialize_keras_object(self.generator),
             critic=keras.saving.serialize_keras_object(self.critic),
