@@ -47,6 +47,8 @@ def add_parser(commands):
     loss.add_argument("--gp-weight", type=non_negative_float, default=10.0)
     loss.add_argument("--l1-weight", type=non_negative_float, default=100.0)
     loss.add_argument("--perceptual-weight", type=non_negative_float, default=1.0)
+    loss.add_argument("--feature-matching-weight", type=non_negative_float, default=0.0,
+                      help="critic feature-matching term (pix2pixHD); needs no pretrained network")
     loss.add_argument("--perceptual-weights", default="imagenet", metavar="imagenet|PATH",
                       help="VGG19 weights: Keras' ImageNet download/cache or a local .h5 file")
     loss.add_argument("--require-perceptual", action="store_true",
@@ -90,6 +92,7 @@ def run_command(args):
         l1_weight=args.l1_weight,
         perceptual_weight=args.perceptual_weight,
         perceptual_weights=args.perceptual_weights,
+        feature_matching_weight=args.feature_matching_weight,
     )
     print(f"run folder: {run.path}")
     print(f"  generator for inference: {run.generator_path}")
