@@ -174,3 +174,22 @@ def test_export_saved_model_and_tflite_match_keras(trained_run, tmp_path):
     interpreter.invoke()
     lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     assert np.max(np.abs(lite.astype(float) - expected)) <= 1.0
+
+
+def test_presets_fill_unset_options_only():
+    from keras_s2p.cli import build_parser
+    from keras_s2p.cli.train import apply_preset
+    from keras_s2p.presets import PRESETS
+
+    argv = ["train", "--preset", "faces", "--epochs", "7"]
+    args = apply_preset(build_parser().parse_args(argv), argv)
+    assert args.epochs == 7  # explicit flag wins
+    assert args.skip_connections is PRESETS["faces"]["skip_connections"] and args.batch_size == PRESETS["faces"]["batch_size"]
+    train_flags = {action.dest for action in build_parser()._subparsers._group_actions[0].choices["train"]._actions}
+    for name in PRESETS:
+        assert set(PRESETS[name]) <= train_flags, name  # every preset key is an `s2p train` option
+
+
+def test_unknown_preset_is_refused():
+    result = s2p("train", "--preset", "nope")
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr

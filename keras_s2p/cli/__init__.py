@@ -40,6 +40,7 @@ def _one_line_warning(message, category, filename, lineno, line=None):
 def main(argv=None):
     """Run the ``s2p`` command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    args.argv = argv  # commands that must know which options were given explicitly (presets)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF C++ info and grappler noise
     warnings.formatwarning = _one_line_warning
     from keras_s2p.errors import S2PError

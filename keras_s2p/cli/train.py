@@ -1,11 +1,14 @@
 """``s2p train [DATA]``: train on a paired folder (or the built-in dataset) into a run folder."""
 
+import sys
+
 from keras_s2p.cli.options import add_side_by_side, non_negative_float, positive_int, split_value
+from keras_s2p.presets import PRESETS, preset
 
 
 def add_parser(commands):
     p = commands.add_parser(
-        "train", help="train a model (rerun on the same --run-dir to resume)",
+        "train", help="train a model (rerun on the same --run-dir to resume)", allow_abbrev=False,
         description="Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, "
                     "checkpoints/, history.csv, loss_curves.png, model.keras and generator.keras. Rerunning the "
                     "same command on an existing run folder resumes it from its last completed epoch.",
@@ -14,6 +17,8 @@ def add_parser(commands):
                    help="paired data folder (sketches/ + photos/, pairs.csv, or side-by-side images); "
                         "default: the built-in dataset")
     add_side_by_side(p)
+    p.add_argument("--preset", choices=tuple(PRESETS), default="default",
+                   help="tuned settings (faces: ~100 aligned face pairs at 128x128); explicit flags override them")
     run = p.add_argument_group("run")
     run.add_argument("--epochs", type=positive_int, default=1000)
     run.add_argument("--batch-size", type=positive_int, default=16)
@@ -30,6 +35,8 @@ def add_parser(commands):
     run.add_argument("--strategy", default="default", choices=("default", "mirrored", "multiworker", "tpu"),
                      help="tf.distribute strategy (multiworker reads TF_CONFIG)")
     run.add_argument("--quiet", action="store_true", help="one line per epoch instead of progress bars")
+    run.add_argument("--deterministic", action="store_true",
+                     help="TensorFlow op determinism: the same command gives the same weights (can be slower)")
 
     model = p.add_argument_group("model")
     model.add_argument("--image-size", type=positive_int, default=128)
@@ -58,8 +65,19 @@ def add_parser(commands):
     p.set_defaults(run=run_command)
 
 
+def apply_preset(args, argv):
+    """Fill in the preset's values for every option not given explicitly on the command line."""
+    given = {arg.split("=")[0] for arg in argv if arg.startswith("--")}
+    for name, value in preset(args.preset).items():
+        if "--" + name.replace("_", "-") not in given:
+            setattr(args, name, value)
+    return args
+
+
 def run_command(args):
     from keras_s2p.training import train
+
+    args = apply_preset(args, args.argv if args.argv is not None else sys.argv[1:])
 
     gan, history, run = train(
         args.data,
@@ -79,6 +97,7 @@ def run_command(args):
         require_perceptual=args.require_perceptual,
         strategy=args.strategy,
         verbose=2 if args.quiet else "auto",
+        deterministic=args.deterministic,
         image_size=args.image_size,
         base_filters=args.base_filters,
         num_res_blocks=args.num_res_blocks,

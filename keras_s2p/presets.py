@@ -1,0 +1,35 @@
+"""Named training settings for ``s2p train --preset NAME``; explicit command-line flags override them.
+
+Each preset maps `s2p train` option names (as in ``--help``, with ``_`` for ``-``) to values. Numbers behind the
+``faces`` preset are in ``benchmarks/QUALITY.md``.
+"""
+
+from keras_s2p.errors import ConfigError
+
+PRESETS = {
+    "default": {},
+    # About a hundred aligned face sketch/photo pairs at 128x128 (CUHK CUFS), no pretrained network needed.
+    "faces": dict(
+        image_size=128,
+        batch_size=4,
+        skip_connections=True,
+        critic_steps=1,
+        feature_matching_weight=10.0,
+        perceptual_weight=0.0,
+        g_lr=2e-4,
+        d_lr=2e-4,
+        epochs=60,
+        sample_every=10,
+    ),
+}
+
+
+def preset(name):
+    """The settings of preset `name`.
+
+    Raises:
+        ConfigError: unknown preset.
+    """
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return dict(PRESETS[name])
