@@ -40,6 +40,7 @@ def train(
     strategy=None,
     callbacks=(),
     verbose="auto",
+    deterministic=False,
     **model_options,
 ):
     """Train a `SketchToPhotoGAN` into a run folder; rerunning with the same folder resumes it.
@@ -64,6 +65,8 @@ def train(
         strategy: a `tf.distribute.Strategy` or one of ``keras_s2p.distribute.STRATEGIES``.
         callbacks: extra Keras callbacks, run after the default ones.
         verbose: passed to ``fit``.
+        deterministic: ``tf.config.experimental.enable_op_determinism()`` for this process, so the same command
+            gives the same weights (slower on some ops; see the README's "Reliability" section).
         **model_options: `SketchToPhotoGAN` arguments (image_size, critic_steps, loss weights, precision, ...).
 
     Returns:
@@ -82,9 +85,14 @@ def train(
 
     import keras
 
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
     from keras_s2p import data as s2p_data
     from keras_s2p.atomic import atomic_path
-    from keras_s2p.callbacks import default_callbacks
+    from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
     from keras_s2p.models.gan import SketchToPhotoGAN
     from keras_s2p.runs import RunFolder
 
@@ -123,14 +131,15 @@ def train(
     # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
     callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)
 
+    run_callbacks = default_callbacks(callback_dir, sample_data, sample_every=sample_every,
+                                      checkpoint_every=checkpoint_every or sample_every,
+                                      best_monitor="val_ssim" if val_ds is not None else None)
+    backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
     history = gan.fit(
         train_ds,
         epochs=epochs,
         validation_data=val_ds,
-        callbacks=[*default_callbacks(callback_dir, sample_data, sample_every=sample_every,
-                                      checkpoint_every=checkpoint_every or sample_every,
-                                      best_monitor="val_ssim" if val_ds is not None else None),
-                   *callbacks],
+        callbacks=[*run_callbacks, _resume_data_randomness(train_ds, backup), *callbacks],
         verbose=verbose,
         shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
     )
@@ -138,6 +147,29 @@ def train(
         with chief_path(path, strategy) as target, atomic_path(target) as tmp:
             model.save(tmp)
     return gan, history, run
+
+
+ITERATORS_PER_EPOCH = 2  # dataset iterators Keras' fit() creates per epoch (one read, one at the end)
+
+
+def _resume_data_randomness(dataset, backup):
+    """A callback that, on resume, advances `dataset`'s per-epoch shuffle and augmentation randomness.
+
+    The pipeline reshuffles and re-draws its augmentation at each new iterator, from seed generators that a new
+    process starts at epoch 0. Keras 3.15's ``fit`` creates `ITERATORS_PER_EPOCH` iterators per epoch (measured;
+    ``tests/test_reliability_resume.py`` fails if that changes). Creating and dropping as many iterators as the
+    completed epochs used (cheap: no element is read) makes the resumed epoch ``k`` see the same order and crops
+    as epoch ``k`` of an uninterrupted run. Placed after `backup` (a `SafeBackupAndRestore`), whose
+    ``restored_epoch`` it reads.
+    """
+    import keras
+
+    class _Advance(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            for _ in range(ITERATORS_PER_EPOCH * (backup.restored_epoch or 0)):
+                iter(dataset)
+
+    return _Advance()
 
 
 def _first_examples(dataset, count):

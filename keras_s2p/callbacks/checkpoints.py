@@ -1,13 +1,21 @@
 """Checkpoint wiring: periodic and best-by-metric weight files, and the `BackupAndRestore` backup."""
 
 import json
+import os
+import warnings
 from pathlib import Path
 
 import keras
 
-from keras_s2p.atomic import atomic_path, atomic_write_text
-from keras_s2p.errors import ConfigError
+from keras_s2p.atomic import _fsync, _temp_sibling, atomic_path, atomic_write_text
+from keras_s2p.errors import ConfigError, S2PError
 from keras_s2p.runs import RunFolder
+
+EPOCH_ATTR = "keras_s2p_epoch"  # the epoch a backup ends, stored inside the weights file itself
+
+
+class BackupError(S2PError):
+    """No usable backup to resume from (damaged, truncated or missing files)."""
 
 
 class EpochModelCheckpoint(keras.callbacks.ModelCheckpoint):
@@ -82,18 +90,103 @@ def checkpoint_callbacks(run_dir, every=10, best_monitor="val_ssim", best_mode="
     return callbacks
 
 
+class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` that survives a kill at any moment, and says what it restores.
+
+    Keras' version writes ``latest.weights.h5`` and ``training_metadata.json`` in place, one after the other:
+    a kill during the weights write leaves a truncated file, and a kill between the two files pairs new weights
+    with the old epoch (the epoch is then trained twice and the optimizers' step counts drift). Here:
+
+    * the weights go to a temporary name, get the epoch written into the file (an HDF5 attribute), are
+      fsynced, and only then renamed to ``latest.weights.h5``, so weights and epoch change together, atomically;
+    * with `double_checkpoint`, the previous ``latest`` is first renamed (not copied) to
+      ``latest.weights.h5.bkp``;
+    * ``training_metadata.json`` is still written (atomically) for Keras and for people, but the epoch is
+      read from the weights file.
+
+    On resume the latest backup is loaded; if it is missing, truncated or unreadable, the previous one is
+    loaded with a warning naming the damaged file; if neither loads, `BackupError` names the files.
+    ``restored_epoch`` is the epoch training continues from (``None`` on a fresh start).
+    """
+
+    restored_epoch = None
+
+    def on_train_begin(self, logs=None):
+        self.restored_epoch = None
+        latest, previous = Path(self._weights_path), Path(self._prev_weights_path)
+        metas = {latest: Path(self._training_metadata_path), previous: Path(self._prev_training_metadata_path)}
+        if not latest.exists() and not previous.exists():
+            return
+        if not self.model.built:
+            super()._load_model()  # raises Keras' "model must be built" error
+        problems = []
+        for path in (latest, previous):
+            if not path.exists():
+                problems.append(f"{path} is missing")
+                continue
+            try:
+                epoch = self._read_epoch(path, metas[path])
+                self.model.load_weights(path)
+            except Exception as error:  # h5py/Keras raise OSError, ValueError, KeyError... for damaged files
+                reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+                problems.append(f"{path} is damaged or partial ({type(error).__name__}: {reason})")
+                continue
+            if problems:
+                warnings.warn(f"{'; '.join(problems)}: resuming from the previous backup {path} (epoch {epoch})",
+                              stacklevel=2)
+            self.model._initial_epoch = epoch
+            self.restored_epoch = epoch
+            return
+        raise BackupError(f"cannot resume: {'; '.join(problems)}; delete {self.backup_dir} to start the run over")
+
+    @staticmethod
+    def _read_epoch(weights_path, metadata_path):
+        import h5py
+
+        with h5py.File(weights_path, "r") as f:
+            epoch = f.attrs.get(EPOCH_ATTR)
+        if epoch is not None:
+            return int(epoch)
+        # A backup written by Keras' own BackupAndRestore: the epoch is only in the metadata file.
+        return int(json.loads(Path(metadata_path).read_text())["epoch"])
+
+    def _save_model(self):
+        import h5py
+
+        backup = Path(self.backup_dir)
+        backup.mkdir(parents=True, exist_ok=True)
+        latest, previous = Path(self._weights_path), Path(self._prev_weights_path)
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        tmp = _temp_sibling(latest)
+        try:
+            self.model.save_weights(tmp, overwrite=True)
+            with h5py.File(tmp, "a") as f:
+                f.attrs[EPOCH_ATTR] = self._current_epoch
+            _fsync(tmp)
+            if self.double_checkpoint and latest.exists():
+                os.replace(latest, previous)
+                meta = Path(self._training_metadata_path)
+                if meta.exists():
+                    os.replace(meta, self._prev_training_metadata_path)
+            os.replace(tmp, latest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        atomic_write_text(self._training_metadata_path, json.dumps(metadata))
+
+
 def backup_and_restore(run_dir, double_checkpoint=True, delete_checkpoint=False):
-    """`keras.callbacks.BackupAndRestore` on ``<run_dir>/backup``: rerunning ``fit`` resumes the run.
+    """`SafeBackupAndRestore` on ``<run_dir>/backup``: rerunning ``fit`` resumes the run.
 
     The backup holds the weights of both networks, both optimizers' state (built in
     `SketchToPhotoGAN.compile`, so nothing is dropped on restore) and the epoch. It is kept when ``fit``
     completes (unlike Keras' default), so rerunning a finished run with more epochs continues it rather than
-    starting over. `double_checkpoint` keeps the previous backup too, in case the process dies mid-save.
+    starting over. `double_checkpoint` keeps the previous backup too, used when the latest one is damaged.
+    Every backup file is written atomically (see `SafeBackupAndRestore`).
 
     Args:
         run_dir: a `RunFolder` or its path.
-        double_checkpoint: passed to BackupAndRestore.
-        delete_checkpoint: passed to BackupAndRestore: delete the backup when training completes.
+        double_checkpoint: keep ``latest.weights.h5.bkp``, the backup before the latest.
+        delete_checkpoint: delete the backup when training completes.
     """
-    return keras.callbacks.BackupAndRestore(str(RunFolder(run_dir).backup_dir), double_checkpoint=double_checkpoint,
-                                            delete_checkpoint=delete_checkpoint)
+    return SafeBackupAndRestore(str(RunFolder(run_dir).backup_dir), double_checkpoint=double_checkpoint,
+                                delete_checkpoint=delete_checkpoint)

@@ -4,6 +4,7 @@ import keras
 
 from keras_s2p.callbacks.both_optimizers_schedule import BothOptimizersSchedule
 from keras_s2p.callbacks.checkpoints import backup_and_restore, checkpoint_callbacks
+from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
 from keras_s2p.callbacks.loss_curves import LossCurves
 from keras_s2p.callbacks.sample_grid import SampleGrid
@@ -30,7 +31,7 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
 
     Returns:
         list: TerminateOnNaN, [BothOptimizersSchedule], LearningRateLogger, SampleGrid, LossCurves, periodic and
-        best checkpoints, BackupAndRestore, TensorBoard, CSVLogger (appending, so a resumed run continues it).
+        best checkpoints, SafeBackupAndRestore, TensorBoard, HistoryCSV (kept across resumes, each epoch once).
 
     Example:
         >>> run = RunFolder.create("logs"); run.ensure_writable()
@@ -49,5 +50,5 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         *checkpoint_callbacks(run, every=checkpoint_every, best_monitor=best_monitor),
         backup_and_restore(run),
         keras.callbacks.TensorBoard(str(run.tensorboard_dir)),
-        keras.callbacks.CSVLogger(str(run.history_csv), append=True),
+        HistoryCSV(run.history_csv),
     ]
