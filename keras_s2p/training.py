@@ -38,6 +38,7 @@ def train(
     d_learning_rate=1e-4,
     require_perceptual=False,
     strategy=None,
+    tpu=None,
     callbacks=(),
     verbose="auto",
     deterministic=False,
@@ -51,7 +52,7 @@ def train(
         logs_dir: parent of run folders when `run_dir` is not given.
         run_name: default: the current date and time.
         epochs: total epochs (a resumed run continues up to this number).
-        batch_size: global batch size.
+        batch_size: batch size per replica (the global batch is this times the replicas in sync).
         validation_split: fraction or count of pairs held out (seeded); also the source of the sample grids.
         seed: seeds the split, shuffling, augmentation and weight initialisation.
         sample_every: epochs between sample grids.
@@ -63,6 +64,7 @@ def train(
         g_learning_rate, d_learning_rate: Adam learning rates (beta_1 0.5, beta_2 0.9).
         require_perceptual: raise instead of warning when VGG19 weights are unavailable.
         strategy: a `tf.distribute.Strategy` or one of ``keras_s2p.distribute.STRATEGIES``.
+        tpu: the Cloud TPU name or address for ``strategy="tpu"`` (empty on a TPU VM).
         callbacks: extra Keras callbacks, run after the default ones.
         verbose: passed to ``fit``.
         deterministic: ``tf.config.experimental.enable_op_determinism()`` for this process, so the same command
@@ -79,9 +81,9 @@ def train(
     Example:
         >>> gan, history, run = train("data/faces", epochs=200, image_size=128, run_name="faces")
     """
-    from keras_s2p.distribute import chief_path, is_chief, make_strategy, worker_dir
+    from keras_s2p.distribute import chief_path, global_batch_size, is_chief, make_strategy, worker_dir
 
-    strategy = make_strategy(strategy or "default")  # first: multi-worker needs it before other TF ops
+    strategy = make_strategy(strategy or "default", tpu=tpu)  # first: multi-worker needs it before other TF ops
 
     import keras
 
@@ -106,7 +108,8 @@ def train(
     _check_resume_matches(run, settings)
 
     # A short last batch could leave a replica with no samples, which TensorFlow's convolutions reject.
-    split = dict(image_size=image_size, batch_size=batch_size, validation_split=validation_split or None,
+    split = dict(image_size=image_size, batch_size=global_batch_size(batch_size, strategy),
+                 validation_split=validation_split or None,
                  seed=seed, augment=augment, drop_remainder=strategy.num_replicas_in_sync > 1)
     if data is None:
         datasets = s2p_data.builtin_dataset(num_pairs=builtin_pairs, **split)

@@ -21,7 +21,7 @@ def add_parser(commands):
                    help="tuned settings (faces: ~100 aligned face pairs at 128x128); explicit flags override them")
     run = p.add_argument_group("run")
     run.add_argument("--epochs", type=positive_int, default=1000)
-    run.add_argument("--batch-size", type=positive_int, default=16)
+    run.add_argument("--batch-size", type=positive_int, default=16, help="batch size per replica")
     run.add_argument("--sample-every", type=positive_int, default=10, help="epochs between sample grids")
     run.add_argument("--checkpoint-every", type=positive_int, default=None,
                      help="epochs between checkpoints (default: --sample-every)")
@@ -34,6 +34,7 @@ def add_parser(commands):
     run.add_argument("--builtin-pairs", type=positive_int, default=512, help="size of the built-in dataset")
     run.add_argument("--strategy", default="default", choices=("default", "mirrored", "multiworker", "tpu"),
                      help="tf.distribute strategy (multiworker reads TF_CONFIG)")
+    run.add_argument("--tpu", default=None, help="Cloud TPU name or grpc:// address for --strategy tpu")
     run.add_argument("--quiet", action="store_true", help="one line per epoch instead of progress bars")
     run.add_argument("--deterministic", action="store_true",
                      help="TensorFlow op determinism: the same command gives the same weights (can be slower)")
@@ -96,6 +97,7 @@ def run_command(args):
         d_learning_rate=args.d_lr,
         require_perceptual=args.require_perceptual,
         strategy=args.strategy,
+        tpu=args.tpu,
         verbose=2 if args.quiet else "auto",
         deterministic=args.deterministic,
         image_size=args.image_size,
