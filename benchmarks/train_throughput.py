@@ -2,79 +2,135 @@
 
 Prints one table: train img/s for the seed configuration (the notebook's model: 128², batch 16, base 32 filters,
 6 residual blocks at 128 filters, VGG19 perceptual on, one critic + one generator update per step) and for our
-defaults, at each precision; FLOPs per step counted from the traced graph; achieved FLOP/s; the machine's matmul
-and conv peak measured in the same run and the share of it reached; inference latency at batch 1 and throughput
-at batch 64; peak RSS. VGG19 uses random weights here (ImageNet weights cannot be downloaded on this machine); the
-FLOPs are the same either way.
+defaults (5 critic steps), at each precision; FLOPs per step counted from the traced graph (``static``: every op
+the profiler sees, including gradient ops that are never run, e.g. VGG19's filter gradients; ``executed``: only
+the ops the step's outputs and updates depend on); achieved FLOP/s; the matmul and conv peak of this machine at
+the same precision, measured in the same run, and the share of it reached; inference latency at batch 1 and
+throughput at batch 64 (128²); data pipeline img/s; peak RSS; the load average before and after.
+
+Every time is the median of repeats and is given twice: wall clock, and per CPU time (``cpu``: images per
+2 core-seconds of this process's CPU time, which is what the step would reach with both cores to itself; on a
+shared machine the wall clock is lower). VGG19 has random weights here (no download needed); FLOPs are the same.
 
 Usage:
-    python benchmarks/train_throughput.py [--precisions float32,mixed_bfloat16] [--steps 20] [--configs seed,default]
+    python benchmarks/train_throughput.py [--precisions float32,mixed_bfloat16] [--configs seed,default]
+                                          [--steps 6] [--perceptual-precision auto] [--inter-op-threads N]
 """
 
 import argparse
 import os
 import platform
 import resource
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras
-import numpy as np
-import tensorflow as tf
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
-import keras_s2p as s2p
-from keras_s2p.precision import dtype_policy_scope
+import keras_s2p as s2p  # noqa: E402
+from keras_s2p.precision import resolve_precision  # noqa: E402
 
 CONFIGS = {
     "seed": dict(image_size=128, base_filters=32, num_res_blocks=6, critic_steps=1, perceptual_weight=1.0),
     "default": dict(image_size=128),
 }
 BATCH = 16
+CORES = os.cpu_count() or 1
+# Convolutions of the models' own shapes: a generator residual-block conv and a VGG19 block3 conv.
+PEAK_CONVS = {"gen res 3x3 128ch 32²": (16, 32, 32, 128, 128, 3), "vgg b3 3x3 256ch 32²": (16, 32, 32, 256, 256, 3)}
 
 
 def device_name():
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         return "GPU: " + tf.config.experimental.get_device_details(gpus[0]).get("device_name", "unknown")
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-                 platform.processor())
-    return f"CPU: {model}, {os.cpu_count()} cores"
+    model, flags = platform.processor(), set()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    isa = ",".join(f for f in ("avx512f", "avx512_bf16", "amx_bf16", "avx512_fp16") if f in flags) or "no AVX-512"
+    return f"CPU: {model}, {CORES} cores ({isa})"
 
 
-def graph_flops(concrete_function):
-    """Floating-point operations of one call, counted by TensorFlow's profiler on the traced graph."""
+def load():
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def static_flops(graph):
+    """Floating-point operations TensorFlow's profiler counts on the traced graph (all ops)."""
     from tensorflow.python.profiler import model_analyzer, option_builder
 
-    graph = concrete_function.graph
     options = option_builder.ProfileOptionBuilder.float_operation()
     options["output"] = "none"
     return model_analyzer.profile(graph, options=options).total_float_ops
 
 
-def _timed(fn, repeats):
-    fn()  # warm-up / trace
-    start = time.perf_counter()
+def executed_flops(graph):
+    """FLOPs of the ops the graph's outputs and stateful updates depend on (what the runtime executes)."""
+    from tensorflow.python.framework import ops as tf_ops
+
+    stack, needed = [t.op for t in graph.outputs] + list(graph.control_outputs), set()
+    while stack:
+        op = stack.pop()
+        if op.name not in needed:
+            needed.add(op.name)
+            stack.extend(t.op for t in op.inputs)
+            stack.extend(op.control_inputs)
+    total = 0
+    for op in graph.get_operations():
+        if op.name in needed:
+            try:
+                total += tf_ops.get_stats_for_node_def(graph, op.node_def, "flops").value or 0
+            except ValueError:  # no statistics registered for this op type
+                pass
+    return total
+
+
+def _median_times(fn, repeats, inner=1):
+    """Median (wall seconds, CPU seconds) of `fn` over `repeats` runs of `inner` calls, after one warm-up."""
+    fn()
+    wall, cpu = [], []
     for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - start) / repeats
+        w, c = time.perf_counter(), time.process_time()
+        for _ in range(inner):
+            fn()
+        wall.append((time.perf_counter() - w) / inner)
+        cpu.append((time.process_time() - c) / inner)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
-def peak_flops(precision):
-    """Measured matmul and conv FLOP/s at the compute dtype of `precision`."""
-    dtype = tf.bfloat16 if precision == "mixed_bfloat16" else tf.float16 if precision == "mixed_float16" else tf.float32
+def _rate(amount, times):
+    """(per wall second, per `CORES` seconds of CPU time)."""
+    wall, cpu = times
+    return amount / wall, amount * CORES / cpu
+
+
+def peak_flops(dtype, repeats=5):
+    """Measured matmul and best conv FLOP/s at `dtype`, each as (wall, cpu) rates."""
     a = tf.cast(tf.random.normal((2048, 2048)), dtype)
-    matmul = tf.function(lambda: tf.reduce_sum(tf.cast(tf.matmul(a, a), tf.float32)))
-    t_mm = _timed(lambda: matmul().numpy(), 10)
-    x = tf.cast(tf.random.normal((16, 64, 64, 128)), dtype)
-    k = tf.cast(tf.random.normal((3, 3, 128, 128)), dtype)
-    conv = tf.function(lambda: tf.reduce_sum(tf.cast(tf.nn.conv2d(x, k, 1, "SAME"), tf.float32)))
-    t_conv = _timed(lambda: conv().numpy(), 10)
-    return 2 * 2048**3 / t_mm, 2 * 16 * 64 * 64 * 128 * 128 * 9 / t_conv
+    matmul = tf.function(lambda: tf.matmul(a, a)[0, 0])
+    mm = _rate(2 * 2048**3, _median_times(lambda: matmul().numpy(), repeats, 3))
+    convs = []
+    for b, h, w, cin, cout, k in PEAK_CONVS.values():
+        x = tf.cast(tf.random.normal((b, h, w, cin)), dtype)
+        kernel = tf.cast(tf.random.normal((k, k, cin, cout)), dtype)
+        conv = tf.function(lambda x=x, kernel=kernel: tf.nn.conv2d(x, kernel, 1, "SAME")[0, 0, 0, 0])
+        convs.append(_rate(2 * b * h * w * cin * cout * k * k, _median_times(lambda: conv().numpy(), repeats, 3)))
+    return mm, max(convs, key=lambda r: r[1])
 
 
-def train_throughput(config, precision, steps):
-    gan = s2p.SketchToPhotoGAN(**config, perceptual_weights=None, precision=precision)
+def train_throughput(config, precision, perceptual_precision, steps):
+    gan = s2p.SketchToPhotoGAN(**config, perceptual_weights=None, precision=precision,
+                               perceptual_precision=perceptual_precision)
     gan.compile()
     size = config["image_size"]
     rng = np.random.default_rng(0)
@@ -82,58 +138,95 @@ def train_throughput(config, precision, steps):
     y = rng.uniform(-1, 1, (BATCH, size, size, 3)).astype("float32")
     data = tf.data.Dataset.from_tensors((x, y)).repeat().prefetch(2)
 
-    step = tf.function(gan.train_step)
     spec = tf.TensorSpec((BATCH, size, size, 3), tf.float32)
-    flops = graph_flops(step.get_concrete_function((spec, spec)))
+    graph = tf.function(gan.train_step).get_concrete_function((spec, spec)).graph
+    flops = static_flops(graph), executed_flops(graph)
 
-    times = []
+    wall, cpu = [], []
 
     class Clock(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
-            self.start = time.perf_counter()
+            self.start = time.perf_counter(), time.process_time()
 
         def on_train_batch_end(self, batch, logs=None):
-            times.append(time.perf_counter() - self.start)
+            wall.append(time.perf_counter() - self.start[0])
+            cpu.append(time.process_time() - self.start[1])
 
-    warmup = 3
+    warmup = 2
     gan.fit(data, steps_per_epoch=steps + warmup, epochs=1, verbose=0, callbacks=[Clock()])
-    seconds = float(np.median(times[warmup:]))
-    return BATCH / seconds, flops, flops / seconds, gan
+    times = float(np.median(wall[warmup:])), float(np.median(cpu[warmup:]))
+    return _rate(BATCH, times), flops, _rate(flops[1], times), gan
 
 
 def inference(gan, size):
-    generator = gan.generator
-    predict = tf.function(lambda images: generator(images, training=False))
-    one = tf.zeros((1, size, size, 3))
-    many = tf.zeros((64, size, size, 3))
-    latency = _timed(lambda: predict(one).numpy(), 20)
-    batch_time = _timed(lambda: predict(many).numpy(), 3)
-    return latency * 1000, 64 / batch_time
+    predict = tf.function(lambda images: gan.generator(images, training=False))
+    one, many = tf.zeros((1, size, size, 3)), tf.zeros((64, size, size, 3))
+    latency = _median_times(lambda: predict(one).numpy(), 15)
+    return latency[0] * 1000, latency[1] * 1000 / CORES, _rate(64, _median_times(lambda: predict(many).numpy(), 3))
+
+
+def data_pipeline(size, pairs=64):
+    """Pairs/s of `paired_dataset` over JPEG files (cached epoch, with augmentation)."""
+    from keras_s2p.data import builtin_pairs, paired_dataset, save_image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sketches, photos = builtin_pairs(pairs, image_size=2 * size)
+        for i, (sketch, photo) in enumerate(zip(sketches, photos)):
+            save_image(sketch, Path(tmp) / "sketches" / f"{i:05d}.jpg")
+            save_image(photo, Path(tmp) / "photos" / f"{i:05d}.jpg")
+        ds = paired_dataset(tmp, size, BATCH, augment=True)
+        count = sum(int(s.shape[0]) for s, _ in ds)  # cold epoch fills the cache
+        return _rate(count, _median_times(lambda: [None for _ in ds], 3))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--precisions", default="float32,mixed_bfloat16")
+    parser.add_argument("--precisions", default="float32,mixed_bfloat16",
+                        help="comma-separated: auto, float32, mixed_bfloat16, mixed_float16")
     parser.add_argument("--configs", default="seed,default")
-    parser.add_argument("--steps", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=6, help="timed training steps per row (median)")
+    parser.add_argument("--perceptual-precision", default="auto")
+    parser.add_argument("--inter-op-threads", type=int, default=0, help="tf.config.threading (0: TF's default)")
+    parser.add_argument("--intra-op-threads", type=int, default=0)
     args = parser.parse_args()
+    tf.config.threading.set_inter_op_parallelism_threads(args.inter_op_threads)
+    tf.config.threading.set_intra_op_parallelism_threads(args.intra_op_threads)
 
-    print(f"device: {device_name()}; TensorFlow {tf.__version__}, Keras {keras.__version__}; "
-          f"load average before start {os.getloadavg()[0]:.2f}")
-    header = f"{'config':8} {'precision':15} {'train img/s':>11} {'GFLOP/step':>10} {'TFLOP/s':>8} " \
-             f"{'peak mm':>8} {'peak conv':>9} {'% conv':>6} {'b1 ms':>6} {'b64 img/s':>9}"
-    print(header)
+    print(f"device: {device_name()}; TensorFlow {tf.__version__}, Keras {keras.__version__}; threads inter/intra "
+          f"{args.inter_op_threads}/{args.intra_op_threads} (0 = default); VGG19 precision "
+          f"{args.perceptual_precision}")
+    print(f"load average before: {load()}")
+    print("rates: wall clock / per CPU time (images or FLOPs per 2 core-seconds of this process's CPU time)")
+    peaks = {}
     for precision in args.precisions.split(","):
-        with dtype_policy_scope(s2p.precision.resolve_precision(precision)):
-            mm_peak, conv_peak = peak_flops(s2p.precision.resolve_precision(precision))
+        resolved = resolve_precision(precision)
+        dtype = {"mixed_bfloat16": tf.bfloat16, "mixed_float16": tf.float16}.get(resolved, tf.float32)
+        if dtype not in peaks:
+            peaks[dtype] = peak_flops(dtype)
+            (mw, mc), (cw, cc) = peaks[dtype]
+            print(f"peak {dtype.name:8}: matmul 2048² {mw / 1e9:6.1f} / {mc / 1e9:6.1f} GFLOP/s; "
+                  f"conv {cw / 1e9:6.1f} / {cc / 1e9:6.1f} GFLOP/s", flush=True)
+    print(f"{'config':8} {'precision':15} {'train img/s':>13} {'GFLOP/step':>15} {'achieved GFLOP/s':>17} "
+          f"{'% conv peak':>11} {'b1 ms':>11} {'b64 img/s':>11}")
+    print(f"{'':8} {'':15} {'wall / cpu':>13} {'static/executed':>15} {'wall / cpu':>17} {'wall/cpu':>11} "
+          f"{'wall/cpu':>11} {'wall / cpu':>11}")
+    for precision in args.precisions.split(","):
+        resolved = resolve_precision(precision)
+        dtype = {"mixed_bfloat16": tf.bfloat16, "mixed_float16": tf.float16}.get(resolved, tf.float32)
+        _, (conv_wall, conv_cpu) = peaks[dtype]
         for name in args.configs.split(","):
-            rate, flops, achieved, gan = train_throughput(CONFIGS[name], precision, args.steps)
-            latency, throughput = inference(gan, CONFIGS[name]["image_size"])
-            print(f"{name:8} {precision:15} {rate:11.2f} {flops / 1e9:10.1f} {achieved / 1e12:8.3f} "
-                  f"{mm_peak / 1e12:8.3f} {conv_peak / 1e12:9.3f} {100 * achieved / conv_peak:6.1f} "
-                  f"{latency:6.1f} {throughput:9.1f}", flush=True)
+            (rw, rc), (fs, fe), (aw, ac), gan = train_throughput(CONFIGS[name], precision,
+                                                                 args.perceptual_precision, args.steps)
+            lat_wall, lat_cpu, (bw, bc) = inference(gan, CONFIGS[name]["image_size"])
+            label = precision if precision == resolved else f"{precision}={resolved}"
+            print(f"{name:8} {label:15} {rw:6.2f}/{rc:6.2f} {fs / 1e9:7.0f}/{fe / 1e9:7.0f} "
+                  f"{aw / 1e9:8.1f}/{ac / 1e9:8.1f} {100 * aw / conv_wall:5.0f}/{100 * ac / conv_cpu:5.0f} "
+                  f"{lat_wall:5.1f}/{lat_cpu:5.1f} {bw:5.1f}/{bc:5.1f}", flush=True)
+            del gan
+    dw, dc = data_pipeline(128)
+    print(f"data pipeline (128², batch {BATCH}, augment, cached): {dw:.0f} / {dc:.0f} img/s")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {rss:.0f} MiB; load average after {os.getloadavg()[0]:.2f}")
+    print(f"peak RSS: {rss:.0f} MiB; load average after: {load()}")
 
 
 if __name__ == "__main__":

@@ -65,9 +65,10 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_weights: VGG19 weights: ``"imagenet"``, a local file path, or ``None`` (random; tests only).
         perceptual_layers: VGG19 layer names for the perceptual term.
         perceptual_layer_weights: one weight per perceptual layer.
-        perceptual_precision: dtype policy VGG19 runs in: ``"float32"`` (default) or ``"mixed_bfloat16"`` /
-            ``"mixed_float16"`` (several times faster on hardware with fast 16-bit math; the feature distances
-            are still computed in float32).
+        perceptual_precision: dtype policy VGG19 runs in: ``"auto"`` (default: the model's resolved
+            `precision`), ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``. VGG19 is about half of the
+            FLOPs of a training step, so running it in 16 bits is most of the mixed-precision speed-up on a CPU
+            with AVX512-BF16 (see benchmarks/NOTES.md); the feature distances are always computed in float32.
         feature_matching_weight: weight of the critic feature-matching term (pix2pixHD): L1 between the critic's
             intermediate activations for the real and the generated pair. Needs no pretrained network.
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
@@ -110,7 +111,7 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_weights="imagenet",
         perceptual_layers=DEFAULT_PERCEPTUAL_LAYERS,
         perceptual_layer_weights=DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
-        perceptual_precision="float32",
+        perceptual_precision="auto",
         feature_matching_weight=0.0,
         precision="auto",
         generator=None,
@@ -147,6 +148,9 @@ class SketchToPhotoGAN(keras.Model):
         self.feature_matching_weight = float(feature_matching_weight)
         self.precision = precision
         self.compute_precision = resolve_precision(precision)
+        self.perceptual_compute_precision = (
+            self.compute_precision if perceptual_precision == "auto" else resolve_precision(perceptual_precision)
+        )
         with dtype_policy_scope(self.compute_precision):
             self.generator = generator or build_generator(
                 image_size, base_filters, num_downsamples, num_res_blocks, upsampling, skip_connections,
@@ -221,7 +225,7 @@ class SketchToPhotoGAN(keras.Model):
         if self.perceptual_weight > 0 and self._perceptual is None:
             self._perceptual = PerceptualLoss(
                 self.perceptual_weights, self.perceptual_layers, self.perceptual_layer_weights,
-                self.perceptual_precision,
+                self.perceptual_compute_precision,
             )
 
     def make_train_function(self, force=False):
