@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import warnings
 from pathlib import Path
 
@@ -105,7 +106,7 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
       read from the weights file.
 
     On resume the latest backup is loaded; if it is missing, truncated or unreadable, the previous one is
-    loaded with a warning naming the damaged file; if neither loads, `BackupError` names the files.
+    loaded with a warning naming the damaged file (kept as ``latest.weights.h5.damaged``); if neither loads, `BackupError` names the files.
     ``restored_epoch`` is the epoch training continues from (``None`` on a fresh start).
     """
 
@@ -126,13 +127,19 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
                 continue
             try:
                 epoch = self._read_epoch(path, metas[path])
+                if path == previous:  # Keras only loads "*.weights.h5" names: the previous becomes the latest
+                    if latest.exists():
+                        os.replace(latest, latest.with_name(latest.name + ".damaged"))  # kept for inspection
+                    with atomic_path(latest) as tmp:
+                        shutil.copyfile(previous, tmp)
+                    path = latest
                 self.model.load_weights(path)
             except Exception as error:  # h5py/Keras raise OSError, ValueError, KeyError... for damaged files
                 reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
                 problems.append(f"{path} is damaged or partial ({type(error).__name__}: {reason})")
                 continue
             if problems:
-                warnings.warn(f"{'; '.join(problems)}: resuming from the previous backup {path} (epoch {epoch})",
+                warnings.warn(f"{'; '.join(problems)}: resuming from the previous backup {previous} (epoch {epoch})",
                               stacklevel=2)
             self.model._initial_epoch = epoch
             self.restored_epoch = epoch

@@ -70,7 +70,10 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     def on_epoch_end(self, epoch, logs=None):
         if not self.check_weights:
             return
-        for variable in self.model.weights:
-            if not np.isfinite(keras.ops.convert_to_numpy(variable)).all():
-                self._stop(f"weight {variable.path} became non-finite in epoch {epoch + 1}{self._step()}")
-                return
+        networks = [(name, getattr(self.model, name, None)) for name in ("generator", "critic")]
+        networks = [(f"{name} ", net) for name, net in networks if net is not None] or [("", self.model)]
+        for prefix, network in networks:
+            for variable in network.weights:
+                if not np.isfinite(keras.ops.convert_to_numpy(variable)).all():
+                    self._stop(f"{prefix}weight {variable.path} became non-finite in epoch {epoch + 1}{self._step()}")
+                    return
