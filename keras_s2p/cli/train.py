@@ -63,6 +63,8 @@ def add_parser(commands):
                       help="fail instead of training without the perceptual term when VGG19 weights are missing")
     loss.add_argument("--g-lr", type=non_negative_float, default=1e-4, help="generator learning rate")
     loss.add_argument("--d-lr", type=non_negative_float, default=1e-4, help="critic learning rate")
+    loss.add_argument("--lr-decay-epochs", type=int, default=0,
+                      help="decay both learning rates linearly to 0 over the last N epochs (pix2pix schedule)")
     p.set_defaults(run=run_command)
 
 
@@ -95,6 +97,7 @@ def run_command(args):
         builtin_pairs=args.builtin_pairs,
         g_learning_rate=args.g_lr,
         d_learning_rate=args.d_lr,
+        lr_decay_epochs=args.lr_decay_epochs,
         require_perceptual=args.require_perceptual,
         strategy=args.strategy,
         tpu=args.tpu,
