@@ -1,6 +1,7 @@
 """``s2p generate --model FILE INPUT... --output PATH``: sketches in, photos out."""
 
 import glob
+import warnings
 from pathlib import Path
 
 from keras_s2p.cli.options import add_model_file, positive_int
@@ -10,7 +11,8 @@ from keras_s2p.errors import DataError
 def add_parser(commands):
     p = commands.add_parser(
         "generate", help="turn sketches into photos",
-        description="Turn sketch images (files, folders or glob patterns) into photos.",
+        description="Turn sketch images (files, folders or glob patterns) into photos. Unreadable inputs are "
+                    "skipped with a warning each, the others are written, and the exit status is then 1.",
     )
     add_model_file(p)
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="sketch file, folder or glob pattern")
@@ -69,23 +71,37 @@ def run_command(args):
 
     from keras_s2p.atomic import atomic_path
     from keras_s2p.cli.model_file import load_generator
-    from keras_s2p.data.images import load_image, resize, save_image
+    from keras_s2p.data.images import load_image, name_list, resize, save_image
 
     inputs = expand_inputs(args.inputs)
     outputs = output_paths(inputs, args.output)
     generator, size = load_generator(args.model, args.image_size)
     predict = tf.function(lambda x: generator(x, training=False))
+    skipped, written = [], 0
     for start in range(0, len(inputs), args.batch_size):
-        chunk = inputs[start:start + args.batch_size]
-        originals = [load_image(p) for p in chunk]
+        loaded = []
+        for path, target in zip(inputs[start:start + args.batch_size], outputs[start:start + args.batch_size]):
+            try:
+                loaded.append((load_image(path), target))
+            except DataError as error:  # unreadable input: skipped, named, and reported at the end
+                warnings.warn(str(error), stacklevel=1)
+                skipped.append(path)
+        if not loaded:
+            continue
+        originals, targets = [x for x, _ in loaded], [t for _, t in loaded]
         sketches = np.stack([resize((img + 1.0) / 2.0, size).numpy() for img in originals])
         photos = predict(tf.constant(sketches)).numpy()
-        for original, sketch, photo, target in zip(originals, sketches, photos, outputs[start:]):
+        for original, sketch, photo, target in zip(originals, sketches, photos, targets):
             if args.size == "input":
                 photo = tf.image.resize(photo, original.shape[:2]).numpy()
                 sketch = original
             image = np.concatenate([sketch, photo], axis=1) if args.side_by_side else photo
             with atomic_path(target) as tmp:
                 save_image(image, tmp)
+            written += 1
         print(f"generated {min(start + args.batch_size, len(inputs))}/{len(inputs)}", flush=True)
-    print(f"wrote {len(outputs)} photo(s) to {outputs[0] if len(outputs) == 1 else Path(args.output)}")
+    if written:
+        print(f"wrote {written} photo(s) to {outputs[0] if len(outputs) == 1 else Path(args.output)}")
+    if skipped:
+        raise DataError(f"skipped {len(skipped)} unreadable input(s) of {len(inputs)} "
+                        f"({written} written): {name_list(skipped)}")

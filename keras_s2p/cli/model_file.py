@@ -1,6 +1,8 @@
 """Loading a trained model file for inference: the generator and the size it was trained at."""
 
 import json
+import re
+import zipfile
 from pathlib import Path
 
 from keras_s2p.errors import S2PError
@@ -30,9 +32,11 @@ def load_generator(path, image_size=None):
     if not path.is_file():
         raise S2PError(f"model file not found: {path}")
     try:
+        # safe_mode=True, always: Keras then refuses Lambda layers (pickled Python bytecode) and classes from
+        # modules outside Keras, so loading never runs code from the file.
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many types for bad archives
-        raise S2PError(f"cannot load model {path}: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None
+        raise S2PError(f"cannot load model {path}: {_explain(error)}") from None
     if isinstance(model, SketchToPhotoGAN):
         return model.generator, image_size or model.image_size
     if not isinstance(model, keras.Model) or len(model.inputs) != 1 or model.inputs[0].shape[-1] != 3:
@@ -48,3 +52,22 @@ def _size_from_run_config(folder):
         return int(json.loads(config.read_text())["hyperparameters"]["image_size"])
     except (KeyError, ValueError, TypeError):
         return None
+
+
+def _explain(error):
+    """One line on why Keras could not load a model file."""
+    text = str(error)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    if isinstance(error, zipfile.BadZipFile) or "zip" in first.lower():
+        return "not a .keras archive (damaged, truncated or another format)"
+    if "Lambda" in text or "safe_mode" in text:
+        return ("it contains a Lambda layer or other Python code, which keras-s2p never runs "
+                "(models are loaded with safe_mode=True)")
+    unknown = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
+    if unknown:
+        return (f"it names an unknown class '{unknown.group(1)}': not a keras-s2p model, or one from a version "
+                f"that defines other classes")
+    if "could not be loaded" in text or "shape" in first.lower() and "match" in text:
+        return ("its weights do not match the architecture in its config (a file from another configuration, "
+                "or an edited or damaged one)")
+    return f"{type(error).__name__}: {first[:200]}"

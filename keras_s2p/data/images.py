@@ -13,6 +13,30 @@ from keras_s2p.errors import DataError
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 MAX_LISTED = 20
+# Larger images are refused before decoding: a small file can declare a huge size (a "decompression bomb"), and
+# decoding 8192x8192 RGB to float32 already takes 800 MB.
+MAX_PIXELS = 8192 * 8192
+
+
+def declared_size(path):
+    """(width, height) from the file header without decoding the pixels, or ``None`` if Pillow cannot tell."""
+    from PIL import Image  # noqa: PLC0415
+
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except Image.DecompressionBombError:
+        return (2**31, 1)
+    except Exception:  # noqa: BLE001 - not identifiable by Pillow: the TensorFlow decoder gives the verdict
+        return None
+
+
+def too_large(path):
+    """A message if the header of `path` declares more than `MAX_PIXELS` pixels, else ``None``."""
+    size = declared_size(path)
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        return f"{size[0]}x{size[1]} is larger than the {MAX_PIXELS // 2**20} megapixel limit"
+    return None
 
 # Channel layout -> indices of the colour channels: grey (1), grey+alpha (2), RGB (3), RGBA (4).
 _COLOUR_CHANNELS = tf.constant([[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 1, 2], [0, 1, 2]])
@@ -66,7 +90,7 @@ def load_image(path, image_size=None):
         float32 numpy array HxWx3 in [-1, 1].
 
     Raises:
-        DataError: the file is missing or cannot be decoded.
+        DataError: the file is missing, cannot be decoded, or declares more than `MAX_PIXELS` pixels.
 
     Example:
         >>> sketch = load_image("my_sketch.png", image_size=128)[None]  # batch of one for the generator
@@ -74,6 +98,9 @@ def load_image(path, image_size=None):
     path = Path(path)
     if not path.is_file():
         raise DataError(f"image file not found: {path}")
+    large = too_large(path)
+    if large:
+        raise DataError(f"image {path} is too large to load: {large}")
     try:
         img = read_image(str(path))
     except tf.errors.OpError:
@@ -112,11 +139,17 @@ def check_images(paths, root, min_size=None, half_width=False):
         half_width: compare half the width (side-by-side images).
 
     Raises:
-        DataError: listing every file that cannot be decoded.
+        DataError: listing every file that cannot be decoded, or whose header declares more than `MAX_PIXELS`
+            pixels (checked first, without decoding).
     """
     paths = sorted({str(p) for p in paths})
     if not paths:
         return
+    large = [(p, too_large(p)) for p in paths]
+    large = [(p, why) for p, why in large if why]
+    if large:
+        raise DataError(f"{len(large)} image(s) in {root} too large to load ({large[0][1]}): "
+                        f"{name_list(Path(p).relative_to(root) if Path(p).is_relative_to(root) else p for p, _ in large)}")
 
     def shape(i, p):
         return i, tf.shape(read_image(p))[:2]
