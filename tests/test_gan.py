@@ -162,3 +162,31 @@ def test_feature_matching_term(tiny_kwargs, pair_dataset, tmp_path):
     off = SketchToPhotoGAN(**tiny_kwargs)
     off.compile()
     assert off.fit(pair_dataset, epochs=1, verbose=0).history["feature_matching"] == [0.0]
+
+
+def test_custom_networks_round_trip_and_edited_config_is_refused(tiny_kwargs, pair_arrays, tmp_path):
+    import json
+    import zipfile
+
+    custom = s2p.build_generator(image_size=32, base_filters=4, num_res_blocks=0, name="my_generator")
+    gan = SketchToPhotoGAN(**tiny_kwargs, generator=custom)
+    assert gan.get_config()["generator"] is not None and gan.get_config()["critic"] is None
+    gan.save(tmp_path / "custom.keras")
+    loaded = keras.saving.load_model(tmp_path / "custom.keras")
+    assert loaded.generator.name == "my_generator"
+    np.testing.assert_allclose(loaded.predict(pair_arrays[0], verbose=0), gan.predict(pair_arrays[0], verbose=0),
+                               atol=1e-6)
+
+    # A file whose configuration was edited no longer matches its weights: loading fails instead of guessing.
+    plain = SketchToPhotoGAN(**tiny_kwargs)
+    plain.save(tmp_path / "plain.keras")
+    with zipfile.ZipFile(tmp_path / "plain.keras") as source:
+        files = {name: source.read(name) for name in source.namelist()}
+    config = json.loads(files["config.json"])
+    config["config"]["base_filters"] = 16
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "edited.keras", "w") as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    with pytest.raises(Exception):
+        keras.saving.load_model(tmp_path / "edited.keras")

@@ -73,8 +73,8 @@ class SketchToPhotoGAN(keras.Model):
             intermediate activations for the real and the generated pair. Needs no pretrained network.
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
             `keras_s2p.precision`.
-        generator: a prebuilt generator model (overrides the generator arguments; used by deserialisation).
-        critic: a prebuilt critic model (likewise).
+        generator: a prebuilt generator model, used instead of one built from the generator arguments.
+        critic: a prebuilt critic model, used instead of one built from the critic arguments.
 
     Raises:
         ConfigError: an invalid argument.
@@ -152,6 +152,8 @@ class SketchToPhotoGAN(keras.Model):
             self.compute_precision if perceptual_precision == "auto" else resolve_precision(perceptual_precision)
         )
         with dtype_policy_scope(self.compute_precision):
+            # Networks built from the arguments are rebuilt from them on loading; custom ones are serialised.
+            self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
                 image_size, base_filters, num_downsamples, num_res_blocks, upsampling, skip_connections,
                 generator_norm,
@@ -331,8 +333,8 @@ class SketchToPhotoGAN(keras.Model):
             perceptual_precision=self.perceptual_precision,
             feature_matching_weight=self.feature_matching_weight,
             precision=self.precision,
-            generator=keras.saving.serialize_keras_object(self.generator),
-            critic=keras.saving.serialize_keras_object(self.critic),
+            **{name: keras.saving.serialize_keras_object(getattr(self, name)) if custom else None
+               for name, custom in self._custom_networks.items()},
         )
         return config
 
@@ -340,5 +342,6 @@ class SketchToPhotoGAN(keras.Model):
     def from_config(cls, config):
         config = copy.deepcopy(config)  # deserialisation consumes the nested dicts
         for key in ("generator", "critic"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
