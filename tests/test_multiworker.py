@@ -169,3 +169,32 @@ def test_killed_worker_resumes_from_last_completed_epoch(tmp_path):
         # Both optimizers' state restored: 3 epochs x 2 steps in total (x critic_steps=2 for the critic).
         assert (result["g_iterations"], result["d_iterations"]) == (6, 12)
     assert os.path.exists(results[0]["target"]) and not os.path.exists(results[1]["target"])
+
+
+def test_cli_trains_on_two_workers_and_only_the_chief_writes_the_run_folder(tmp_path):
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    run_dir = tmp_path / "run"
+    args = [sys.executable, "-m", "keras_s2p", "train", "--strategy", "multiworker", "--run-dir", str(run_dir),
+            "--epochs", "2", "--sample-every", "1", "--image-size", "32", "--batch-size", "4",
+            "--builtin-pairs", "24", "--validation-split", "8", "--base-filters", "4", "--res-blocks", "1",
+            "--critic-filters", "4", "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
+            "--quiet"]
+    procs = []
+    try:
+        for index in range(2):
+            tf_config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+            env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "TF_CPP_MIN_LOG_LEVEL": "3",
+                   "CUDA_VISIBLE_DEVICES": ""}
+            procs.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        outputs = [p.communicate(timeout=TIMEOUT_S)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert [p.returncode for p in procs] == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
+    for name in ("model.keras", "generator.keras", "config.json", "history.csv", "samples/epoch_0002.png"):
+        assert (run_dir / name).is_file(), name
+    worker = run_dir / "workers" / "worker-1"
+    assert (worker / "history.csv").is_file()  # the other worker's own files stay apart from the chief's
+    assert not (worker / "model.keras").exists()
