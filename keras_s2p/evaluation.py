@@ -8,28 +8,35 @@ from keras_s2p.image_metrics import l1_per_image, psnr_per_image, ssim_per_image
 SCORES = {"l1": l1_per_image, "psnr": psnr_per_image, "ssim": ssim_per_image}
 
 
-def evaluate_generator(generator, dataset):
+def evaluate_generator(generator, dataset, fid_scorer=None):
     """Per-image scores of ``generator(sketch, training=False)`` against the photos, averaged.
 
     Args:
         generator: a Keras model mapping sketches to photos in [-1, 1].
         dataset: batches of ``(sketch, photo)`` in [-1, 1] (not augmented).
+        fid_scorer: a `keras_s2p.fid.FIDScorer` to add ``"fid"`` (generated vs real photos), or ``None``.
 
     Returns:
-        dict: ``{"count": N, "l1": mean, "psnr": mean, "ssim": mean, "l1_std": ..., ...}``.
+        dict: ``{"count": N, "l1": mean, "psnr": mean, "ssim": mean, "l1_std": ..., ...[, "fid": ...]}``.
 
     Example:
         >>> scores = evaluate_generator(gan.generator, val_ds)
     """
     predict = tf.function(lambda x: generator(x, training=False))
     values = {name: [] for name in SCORES}
+    reals, fakes = [], []
     for sketch, photo in dataset:
         fake = predict(sketch)
         for name, score in SCORES.items():
             values[name].append(score(photo, fake).numpy())
+        if fid_scorer is not None:
+            reals.append(photo.numpy())
+            fakes.append(fake.numpy())
     result = {"count": int(sum(len(v) for v in values["l1"]))}
     for name, chunks in values.items():
         flat = np.concatenate(chunks) if chunks else np.array([np.nan])
         result[name] = float(np.mean(flat))
         result[f"{name}_std"] = float(np.std(flat))
+    if fid_scorer is not None:
+        result["fid"] = fid_scorer.fid(np.concatenate(reals), np.concatenate(fakes))
     return result

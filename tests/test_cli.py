@@ -193,3 +193,19 @@ def test_presets_fill_unset_options_only():
 def test_unknown_preset_is_refused():
     result = s2p("train", "--preset", "nope")
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+
+
+def test_evaluate_fid_with_local_inception_weights_else_skipped(trained_run, sketch_folder, tmp_path, monkeypatch):
+    from keras_s2p import pretrained
+
+    weights = tmp_path / "inception.weights.h5"
+    pretrained.load_inception_v3(None).save_weights(weights)
+    model = trained_run[0] / "generator.keras"
+    with_fid = s2p("evaluate", "--model", model, sketch_folder, "--output", tmp_path / "a.json",
+                   "--inception-weights", weights)
+    assert with_fid.returncode == 0, with_fid.stderr
+    assert json.loads((tmp_path / "a.json").read_text())["fid"] >= 0 and "fid " in with_fid.stdout
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty-keras-home"))  # no cached InceptionV3 weights
+    without = s2p("evaluate", "--model", model, sketch_folder, "--output", tmp_path / "b.json")
+    assert without.returncode == 0 and "fid      skipped" in without.stdout
+    assert "fid" not in json.loads((tmp_path / "b.json").read_text())
