@@ -14,7 +14,6 @@ PRESETS = {
         batch_size=4,
         skip_connections=True,
         critic_steps=1,
-        feature_matching_weight=10.0,
         perceptual_weight=0.0,
         g_lr=2e-4,
         d_lr=2e-4,
