@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 
 from keras_s2p.atomic import _fsync, _temp_sibling, atomic_path, atomic_write_text
+from keras_s2p.compat.saving_skipset import ensure_skipset_cache
 from keras_s2p.errors import ConfigError, S2PError
 from keras_s2p.runs import RunFolder
 
@@ -57,6 +58,7 @@ class EpochModelCheckpoint(keras.callbacks.ModelCheckpoint):
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, batch, logs, filepath):
             return
+        ensure_skipset_cache()  # Keras 3.15 leaks native memory per save without it (keras_s2p.compat)
         with atomic_path(filepath) as tmp:
             if self.save_weights_only:
                 self.model.save_weights(tmp, overwrite=True)
@@ -165,6 +167,7 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
         latest, previous = Path(self._weights_path), Path(self._prev_weights_path)
         metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
         tmp = _temp_sibling(latest)
+        ensure_skipset_cache()  # Keras 3.15 leaks native memory per save without it (keras_s2p.compat)
         try:
             self.model.save_weights(tmp, overwrite=True)
             with h5py.File(tmp, "a") as f:
