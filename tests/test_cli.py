@@ -209,3 +209,12 @@ def test_evaluate_fid_with_local_inception_weights_else_skipped(trained_run, ske
     without = s2p("evaluate", "--model", model, sketch_folder, "--output", tmp_path / "b.json")
     assert without.returncode == 0 and "fid      skipped" in without.stdout
     assert "fid" not in json.loads((tmp_path / "b.json").read_text())
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    result = s2p("demo", "--epochs", "1", "--image-size", "32", "--run-dir", tmp_path / "demo", "--quiet")
+    assert result.returncode == 0, result.stderr
+    for name in ("generator.keras", "model.keras", "demo_sketch.png", "demo_photo.png", "history.csv"):
+        assert (tmp_path / "demo" / name).is_file(), name
+    assert load_image(tmp_path / "demo" / "demo_photo.png").shape == (32, 64, 3)  # sketch | photo
+    assert "Everything is in" in result.stdout
