@@ -65,10 +65,10 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_weights: VGG19 weights: ``"imagenet"``, a local file path, or ``None`` (random; tests only).
         perceptual_layers: VGG19 layer names for the perceptual term.
         perceptual_layer_weights: one weight per perceptual layer.
-        perceptual_precision: dtype policy VGG19 runs in: ``"auto"`` (default: the model's resolved
-            `precision`), ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``. VGG19 is about half of the
-            FLOPs of a training step, so running it in 16 bits is most of the mixed-precision speed-up on a CPU
-            with AVX512-BF16 (see benchmarks/NOTES.md); the feature distances are always computed in float32.
+        perceptual_precision: dtype policy VGG19 runs in: ``"float32"`` (default), ``"auto"`` (the model's
+            resolved `precision`), ``"mixed_bfloat16"`` or ``"mixed_float16"``. VGG19 is about half of the
+            FLOPs of a training step, so ``"auto"`` gives most of the mixed-precision speed-up on a CPU with
+            AVX512-BF16 (+46% measured, see benchmarks/NOTES.md); the feature distances are always float32.
         feature_matching_weight: weight of the critic feature-matching term (pix2pixHD): L1 between the critic's
             intermediate activations for the real and the generated pair. Needs no pretrained network.
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
@@ -111,7 +111,7 @@ class SketchToPhotoGAN(keras.Model):
         perceptual_weights="imagenet",
         perceptual_layers=DEFAULT_PERCEPTUAL_LAYERS,
         perceptual_layer_weights=DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
-        perceptual_precision="auto",
+        perceptual_precision="float32",
         feature_matching_weight=0.0,
         precision="auto",
         generator=None,
