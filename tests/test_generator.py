@@ -62,3 +62,10 @@ def test_sync_batchnorm_option():
 def test_bad_arguments_name_the_argument(kwargs, needle):
     with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
         build_generator(**{"base_filters": 4, **kwargs})
+
+
+def test_batchnorm_tracks_fast_moving_weights():
+    # Keras' default momentum 0.99 left stale moving statistics and near-black inference outputs (QUALITY.md).
+    g = build_generator(image_size=32, base_filters=4, num_res_blocks=1)
+    norms = [layer for layer in g.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert norms and all(layer.momentum == 0.9 for layer in norms)

@@ -14,11 +14,19 @@ from keras_s2p.errors import ConfigError
 
 UPSAMPLING_MODES = ("resize", "transpose")
 NORMALIZATIONS = ("batch", "sync_batch")
+# PyTorch's (and pix2pix's) BatchNorm momentum. Keras' default 0.99 averages over ~100 steps, and a GAN generator's
+# weights move so fast that such stale moving statistics wrecked inference-mode outputs (measured on edges2shoes:
+# inference L1 0.58 vs 0.10 in training mode after 2 epochs; recalibrating the statistics brought it to 0.15).
+BN_MOMENTUM = 0.9
+
+
+def _batch_norm(norm, name):
+    return layers.BatchNormalization(momentum=BN_MOMENTUM, synchronized=(norm == "sync_batch"), name=name)
 
 
 def _norm_act(x, norm, name):
     """BatchNorm (optionally synchronised across replicas) followed by LeakyReLU(0.2)."""
-    x = layers.BatchNormalization(synchronized=(norm == "sync_batch"), name=f"{name}_bn")(x)
+    x = _batch_norm(norm, f"{name}_bn")(x)
     return layers.LeakyReLU(0.2, name=f"{name}_act")(x)
 
 
@@ -26,7 +34,7 @@ def _residual_block(x, filters, norm, name):
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv1")(x)
     y = _norm_act(y, norm, f"{name}_1")
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(synchronized=(norm == "sync_batch"), name=f"{name}_2_bn")(y)
+    y = _batch_norm(norm, f"{name}_2_bn")(y)
     return layers.Add(name=f"{name}_add")([x, y])
 
 
