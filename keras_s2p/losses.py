@@ -40,7 +40,9 @@ def wasserstein_gradient_penalty(critic_fn, real, fake, epsilon=1e-10, seed=None
         real: real photos ``(B, H, W, C)``.
         fake: generated photos, same shape.
         epsilon: added inside the square root, so a zero gradient gives a finite penalty (1.0), never NaN.
-        seed: optional seed for the interpolation weights.
+        seed: optional stateless seed, a pair of integers (e.g. ``[replica, step]``): the same seed gives the same
+            interpolation weights in any process, so a resumed run replays them. ``None`` draws from TensorFlow's
+            global generator.
 
     Returns:
         The mean penalty over the batch, a float32 scalar.
@@ -50,7 +52,11 @@ def wasserstein_gradient_penalty(critic_fn, real, fake, epsilon=1e-10, seed=None
         >>> wasserstein_gradient_penalty(critic, tf.ones((2, 4, 4, 3)), tf.zeros((2, 4, 4, 3)))
     """
     real, fake = _f32(real), _f32(fake)
-    alpha = tf.random.uniform([tf.shape(real)[0], 1, 1, 1], 0.0, 1.0, seed=seed)
+    shape = [tf.shape(real)[0], 1, 1, 1]
+    if seed is None:
+        alpha = tf.random.uniform(shape)
+    else:
+        alpha = tf.random.stateless_uniform(shape, seed=seed)
     interpolated = fake + alpha * (real - fake)
     with tf.GradientTape() as tape:
         tape.watch(interpolated)

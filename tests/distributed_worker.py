@@ -55,7 +55,7 @@ class _ConstantAlphaTF:
 
     class random:  # noqa: N801 - mimics the tf.random module
         @staticmethod
-        def uniform(shape, minval=0.0, maxval=1.0, dtype=tf.float32, seed=None, name=None):
+        def stateless_uniform(shape, seed, minval=0.0, maxval=1.0, dtype=tf.float32, name=None):
             return tf.fill(shape, tf.constant(0.37, dtype))
 
     def __getattr__(self, name):

@@ -121,3 +121,16 @@ def test_local_weights_file(tmp_path, perceptual):
 def test_missing_local_weights_file(tmp_path):
     with pytest.raises(WeightsUnavailableError, match="not found: .*nope.h5"):
         pretrained.load_vgg19(str(tmp_path / "nope.h5"))
+
+
+def test_gradient_penalty_seed_replays_the_interpolation_weights():
+    # critic(x) = sum(x^3): the gradient depends on where the interpolate lies, so on the drawn weights.
+    def critic(v):
+        return tf.reduce_sum(v**3, axis=[1, 2, 3])
+
+    real = tf.ones((4, 3, 3, 3))
+    fake = -tf.ones((4, 3, 3, 3))
+    first, again, other = (float(losses.wasserstein_gradient_penalty(critic, real, fake, seed=tf.constant(s, tf.int64)))
+                           for s in ([0, 7], [0, 7], [0, 8]))
+    assert first == again
+    assert first != other

@@ -250,6 +250,15 @@ class SketchToPhotoGAN(keras.Model):
         *hidden, scores = self._critic_with_features(inputs, training=True)
         return hidden, scores
 
+    def _gp_seed(self):
+        """Stateless seed of this critic step's interpolation weights: (replica, critic step count).
+
+        The critic optimizer's step count is saved and restored with the model, so a resumed run draws the same
+        weights an uninterrupted one would; replicas draw different ones.
+        """
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        return tf.stack([tf.cast(replica, tf.int64), tf.cast(self.d_optimizer.iterations, tf.int64)])
+
     def train_step(self, data):
         sketch, photo = data[0], data[1]
         # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
@@ -267,7 +276,8 @@ class SketchToPhotoGAN(keras.Model):
             with tf.GradientTape() as d_tape:
                 scores = self._critic(both_sketches, both_photos)  # real and generated in one call
                 critic_loss = wasserstein_critic_loss(scores[:batch], scores[batch:])
-                gp = wasserstein_gradient_penalty(lambda x: self._critic(sketch, x), photo, fake_fixed)
+                gp = wasserstein_gradient_penalty(lambda x: self._critic(sketch, x), photo, fake_fixed,
+                                                  seed=self._gp_seed())
                 d_loss = critic_loss + self.gp_weight * gp
                 scaled = self.d_optimizer.scale_loss(d_loss / replicas)
             self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
