@@ -63,8 +63,9 @@ def train(
         augment: pix2pix jitter and mirroring of the training data.
         builtin_pairs: number of pairs of the built-in dataset.
         g_learning_rate, d_learning_rate: Adam learning rates (beta_1 0.5, beta_2 0.9).
-        lr_decay_epochs: decay both learning rates linearly to 0 over the last this many epochs (pix2pix's
-            schedule, `keras_s2p.schedules.ConstantThenLinearDecay`); 0 keeps them constant.
+        lr_decay_epochs: decay both learning rates linearly to 0 over the last this many epochs, or over this
+            fraction of `epochs` when between 0 and 1 (pix2pix's schedule,
+            `keras_s2p.schedules.ConstantThenLinearDecay`); 0 keeps them constant.
         require_perceptual: raise instead of warning when VGG19 weights are unavailable.
         strategy: a `tf.distribute.Strategy` or one of ``keras_s2p.distribute.STRATEGIES``.
         tpu: the Cloud TPU name or address for ``strategy="tpu"`` (empty on a TPU VM).
@@ -102,8 +103,10 @@ def train(
     from keras_s2p.runs import RunFolder
     from keras_s2p.schedules import ConstantThenLinearDecay
 
-    if not 0 <= lr_decay_epochs <= epochs:
-        raise ConfigError(f"lr_decay_epochs={lr_decay_epochs} must be between 0 and epochs={epochs}")
+    decay_epochs = round(lr_decay_epochs * epochs) if 0 < lr_decay_epochs < 1 else lr_decay_epochs
+    if not (0 <= decay_epochs <= epochs and float(decay_epochs).is_integer()):
+        raise ConfigError(f"lr_decay_epochs={lr_decay_epochs} must be a whole number of epochs between 0 and "
+                          f"epochs={epochs}, or a fraction between 0 and 1")
     run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
     run.ensure_writable()
     image_size = model_options.setdefault("image_size", 128)
@@ -128,13 +131,13 @@ def train(
     train_ds, val_ds = datasets if validation_split else (datasets, None)
     sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
 
-    if lr_decay_epochs:
+    if decay_epochs:
         steps = int(train_ds.cardinality())
         if steps < 1:
             raise ConfigError("lr_decay_epochs needs a training dataset of known length")
         critic_steps = model_options.get("critic_steps", 5)
         g_learning_rate, d_learning_rate = (
-            ConstantThenLinearDecay(rate, (epochs - lr_decay_epochs) * steps * k, lr_decay_epochs * steps * k)
+            ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
             for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps))
         )
     keras.utils.set_random_seed(seed)

@@ -17,10 +17,11 @@ def test_constant_then_linear_decay():
     assert clone.get_config() == schedule.get_config()
 
 
-def test_train_decays_both_learning_rates_to_zero(tmp_path):
+@pytest.mark.parametrize("decay", [2, 0.5], ids=["epochs", "fraction"])
+def test_train_decays_both_learning_rates_to_zero(tmp_path, decay):
     options = {k: v for k, v in TINY.items()}
     gan, history, run = train(None, run_dir=tmp_path / "run", epochs=4, batch_size=8, builtin_pairs=24,
-                              validation_split=8, sample_every=2, lr_decay_epochs=2, verbose=0, **options)
+                              validation_split=8, sample_every=2, lr_decay_epochs=decay, verbose=0, **options)
     assert history.history["g_lr"][:2] == pytest.approx([1e-4, 1e-4])
     assert history.history["g_lr"][-1] == pytest.approx(0.0, abs=1e-12)
     assert history.history["d_lr"][-1] == pytest.approx(0.0, abs=1e-12)
@@ -29,8 +30,9 @@ def test_train_decays_both_learning_rates_to_zero(tmp_path):
     assert float(rows[2]["g_lr"]) == pytest.approx(5e-5)
 
 
-def test_decay_longer_than_training_is_refused(tmp_path):
+@pytest.mark.parametrize("decay", [5, 2.5, -1])
+def test_decay_outside_training_or_fractional_epochs_is_refused(tmp_path, decay):
     from keras_s2p.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="lr_decay_epochs=5"):
-        train(None, run_dir=tmp_path / "run", epochs=4, lr_decay_epochs=5, **TINY)
+    with pytest.raises(ConfigError, match=f"lr_decay_epochs={decay} must be"):
+        train(None, run_dir=tmp_path / "run", epochs=4, lr_decay_epochs=decay, **TINY)

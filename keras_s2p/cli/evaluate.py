@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from keras_s2p.cli.options import add_model_file, add_side_by_side, positive_int, split_value
+from keras_s2p.cli.options import add_model_file, add_side_by_side, count_or_fraction, positive_int
 
 
 def add_parser(commands):
@@ -16,7 +16,7 @@ def add_parser(commands):
     add_model_file(p)
     p.add_argument("data", metavar="DATA", help="paired data folder")
     add_side_by_side(p)
-    p.add_argument("--validation-split", type=split_value, default=None,
+    p.add_argument("--validation-split", type=count_or_fraction, default=None,
                    help="score only the held-out part chosen as 's2p train' chooses it (same value and --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=positive_int, default=16)

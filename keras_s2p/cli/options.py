@@ -17,8 +17,8 @@ def non_negative_float(text):
     return value
 
 
-def split_value(text):
-    """A validation split: a fraction like 0.1 or a pair count like 18."""
+def count_or_fraction(text):
+    """A fraction like 0.1 or a count like 18 (validation split, decay epochs)."""
     value = float(text)
     return int(value) if value >= 1 and value.is_integer() and "." not in text else value
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from keras_s2p.cli.options import add_side_by_side, non_negative_float, positive_int, split_value
+from keras_s2p.cli.options import add_side_by_side, count_or_fraction, non_negative_float, positive_int
 from keras_s2p.presets import PRESETS, preset
 
 
@@ -25,7 +25,7 @@ def add_parser(commands):
     run.add_argument("--sample-every", type=positive_int, default=10, help="epochs between sample grids")
     run.add_argument("--checkpoint-every", type=positive_int, default=None,
                      help="epochs between checkpoints (default: --sample-every)")
-    run.add_argument("--validation-split", type=split_value, default=0.1,
+    run.add_argument("--validation-split", type=count_or_fraction, default=0.1,
                      help="fraction (0.1) or number (18) of pairs held out, chosen by --seed")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--run-dir", default=None, metavar="DIR", help="run folder (default: logs/<run-name>)")
@@ -65,8 +65,9 @@ def add_parser(commands):
                       help="fail instead of training without the perceptual term when VGG19 weights are missing")
     loss.add_argument("--g-lr", type=non_negative_float, default=1e-4, help="generator learning rate")
     loss.add_argument("--d-lr", type=non_negative_float, default=1e-4, help="critic learning rate")
-    loss.add_argument("--lr-decay-epochs", type=int, default=0,
-                      help="decay both learning rates linearly to 0 over the last N epochs (pix2pix schedule)")
+    loss.add_argument("--lr-decay-epochs", type=count_or_fraction, default=0,
+                      help="decay both learning rates linearly to 0 over the last N epochs, or over that fraction "
+                           "of --epochs (0.5: the last half; pix2pix schedule)")
     p.set_defaults(run=run_command)
 
 
