@@ -64,7 +64,7 @@ def iterations(path):
     import keras_s2p.models.gan  # noqa: F401 - registers SketchToPhotoGAN
 
     model = keras.saving.load_model(path)
-    return int(model.g_optimizer.iterations), int(model.d_optimizer.iterations), model
+    return int(model.g_optimizer.iterations), int(model.d_optimizer.iterations)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_sigkill_mid_epoch_then_rerun_resumes_exactly(uninterrupted, tmp_path):
     config = json.loads((run_dir / "config.json").read_text())
     assert len(config["resumed"]) == 1
     # Both optimizers continued from their saved state: one generator step per batch, critic_steps per step.
-    g, d, _ = iterations(run_dir / "model.keras")
+    g, d = iterations(run_dir / "model.keras")
     assert g == 4 * STEPS and d == 2 * g
     # The sample schedule (every 2 epochs) and periodic checkpoints are intact.
     assert sorted(p.name for p in (run_dir / "samples").iterdir()) == ["epoch_0002.png", "epoch_0004.png"]
