@@ -24,8 +24,8 @@ def train(
     run_dir=None,
     logs_dir="logs",
     run_name=None,
-    epochs=1000,
-    batch_size=16,
+    epochs=200,
+    batch_size=4,
     validation_split=0.1,
     seed=0,
     sample_every=10,
@@ -34,9 +34,9 @@ def train(
     side_by_side=None,
     augment=True,
     builtin_pairs=512,
-    g_learning_rate=1e-4,
-    d_learning_rate=1e-4,
-    lr_decay_epochs=0,
+    g_learning_rate=2e-4,
+    d_learning_rate=2e-4,
+    lr_decay_epochs=0.5,
     require_perceptual=False,
     strategy=None,
     tpu=None,
@@ -135,7 +135,7 @@ def train(
         steps = int(train_ds.cardinality())
         if steps < 1:
             raise ConfigError("lr_decay_epochs needs a training dataset of known length")
-        critic_steps = model_options.get("critic_steps", 5)
+        critic_steps = model_options.get("critic_steps", 1)
         g_learning_rate, d_learning_rate = (
             ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
             for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps))

@@ -1,8 +1,10 @@
 """``s2p train [DATA]``: train on a paired folder (or the built-in dataset) into a run folder."""
 
+import argparse
 import sys
 
 from keras_s2p.cli.options import add_side_by_side, count_or_fraction, non_negative_float, positive_int
+from keras_s2p.models.choices import CRITIC_OUTPUTS, NORMALIZATIONS, UPSAMPLING_MODES
 from keras_s2p.presets import PRESETS, preset
 
 
@@ -20,8 +22,8 @@ def add_parser(commands):
     p.add_argument("--preset", choices=tuple(PRESETS), default="default",
                    help="tuned settings (faces: ~100 aligned face pairs at 128x128); explicit flags override them")
     run = p.add_argument_group("run")
-    run.add_argument("--epochs", type=positive_int, default=1000)
-    run.add_argument("--batch-size", type=positive_int, default=16, help="batch size per replica")
+    run.add_argument("--epochs", type=positive_int, default=200)
+    run.add_argument("--batch-size", type=positive_int, default=4, help="batch size per replica")
     run.add_argument("--sample-every", type=positive_int, default=10, help="epochs between sample grids")
     run.add_argument("--checkpoint-every", type=positive_int, default=None,
                      help="epochs between checkpoints (default: --sample-every)")
@@ -43,15 +45,18 @@ def add_parser(commands):
     model.add_argument("--image-size", type=positive_int, default=128)
     model.add_argument("--base-filters", type=positive_int, default=32)
     model.add_argument("--res-blocks", dest="num_res_blocks", type=int, default=6)
-    model.add_argument("--skip-connections", action="store_true", help="U-Net skips in the generator")
-    model.add_argument("--upsampling", choices=("resize", "transpose"), default="resize")
+    model.add_argument("--skip-connections", action=argparse.BooleanOptionalAction, default=True,
+                       help="U-Net skips in the generator")
+    model.add_argument("--upsampling", choices=UPSAMPLING_MODES, default="resize")
+    model.add_argument("--generator-norm", choices=NORMALIZATIONS, default="instance",
+                       help="generator normalisation (README: Normalisation)")
     model.add_argument("--critic-filters", type=positive_int, default=64)
-    model.add_argument("--critic-output", choices=("patch", "scalar"), default="patch")
+    model.add_argument("--critic-output", choices=CRITIC_OUTPUTS, default="patch")
     model.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16", "mixed_float16"),
                        default="auto")
 
     loss = p.add_argument_group("losses and optimisation")
-    loss.add_argument("--critic-steps", type=positive_int, default=5, help="critic updates per generator update")
+    loss.add_argument("--critic-steps", type=positive_int, default=1, help="critic updates per generator update")
     loss.add_argument("--gp-weight", type=non_negative_float, default=10.0)
     loss.add_argument("--l1-weight", type=non_negative_float, default=100.0)
     loss.add_argument("--perceptual-weight", type=non_negative_float, default=1.0)
@@ -63,9 +68,9 @@ def add_parser(commands):
                       default="float32", help="precision VGG19 runs in (auto: as --precision; faster on bf16 CPUs)")
     loss.add_argument("--require-perceptual", action="store_true",
                       help="fail instead of training without the perceptual term when VGG19 weights are missing")
-    loss.add_argument("--g-lr", type=non_negative_float, default=1e-4, help="generator learning rate")
-    loss.add_argument("--d-lr", type=non_negative_float, default=1e-4, help="critic learning rate")
-    loss.add_argument("--lr-decay-epochs", type=count_or_fraction, default=0,
+    loss.add_argument("--g-lr", type=non_negative_float, default=2e-4, help="generator learning rate")
+    loss.add_argument("--d-lr", type=non_negative_float, default=2e-4, help="critic learning rate")
+    loss.add_argument("--lr-decay-epochs", type=count_or_fraction, default=0.5,
                       help="decay both learning rates linearly to 0 over the last N epochs, or over that fraction "
                            "of --epochs (0.5: the last half; pix2pix schedule)")
     p.set_defaults(run=run_command)
@@ -111,6 +116,7 @@ def run_command(args):
         num_res_blocks=args.num_res_blocks,
         skip_connections=args.skip_connections,
         upsampling=args.upsampling,
+        generator_norm=args.generator_norm,
         critic_filters=args.critic_filters,
         critic_output=args.critic_output,
         precision=args.precision,

@@ -8,8 +8,8 @@ import keras
 from keras import layers
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.models.choices import CRITIC_OUTPUTS
 
-CRITIC_OUTPUTS = ("patch", "scalar")
 
 
 def _sn_conv(filters, kernel_size, strides, name):

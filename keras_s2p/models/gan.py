@@ -19,6 +19,7 @@ from keras_s2p.losses import (
 )
 from keras_s2p.models.critic import build_critic
 from keras_s2p.models.generator import build_generator
+from keras_s2p.models.precise_batch_norm import recalibrate
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
 TRAIN_METRICS = ("d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual", "feature_matching")
@@ -26,8 +27,8 @@ EVAL_METRICS = ("l1", "psnr", "ssim")
 
 
 def default_optimizer():
-    """Adam(1e-4, beta_1=0.5, beta_2=0.9), the WGAN-GP setting used for both networks by default."""
-    return keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
+    """Adam(2e-4, beta_1=0.5, beta_2=0.9): pix2pix's rate with WGAN-GP's beta_2, for both networks by default."""
+    return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9)
 
 
 @keras.saving.register_keras_serializable(package="keras_s2p")
@@ -98,13 +99,13 @@ class SketchToPhotoGAN(keras.Model):
         num_downsamples=2,
         num_res_blocks=6,
         upsampling="resize",
-        skip_connections=False,
-        generator_norm="batch",
+        skip_connections=True,
+        generator_norm="instance",
         critic_filters=64,
         critic_layers=3,
         critic_output="patch",
         conditional_critic=True,
-        critic_steps=5,
+        critic_steps=1,
         gp_weight=10.0,
         l1_weight=100.0,
         perceptual_weight=1.0,
@@ -233,6 +234,23 @@ class SketchToPhotoGAN(keras.Model):
     def make_train_function(self, force=False):
         self._ensure_perceptual()
         return super().make_train_function(force)
+
+    def recalibrate(self, dataset, batches=50):
+        """Recompute the generator's BatchNorm statistics with its current weights (precise BatchNorm).
+
+        A no-op for generators without BatchNorm (``generator_norm`` instance, group or none).
+
+        Args:
+            dataset: batches of ``(sketch, photo)`` or of sketches, as used in training.
+            batches: batches to average over.
+
+        Returns:
+            int: images used (0 without BatchNorm).
+
+        Example:
+            >>> gan.recalibrate(train_ds, batches=50)
+        """
+        return recalibrate(self.generator, dataset, batches)
 
     # ----------------------------------------------------------------------------------------------- steps
     @property

@@ -1,0 +1,16 @@
+"""The allowed values of the networks' string options, importable without TensorFlow (the CLI reads them).
+
+Generator normalisations and what they trade (README "Normalisation"):
+    instance    per image and channel: no batch statistics at all, so training and inference compute the same
+                function at any batch size (pix2pixHD, CycleGAN, SPADE).
+    group       per image, over groups of channels: the same property, statistics shared across channels.
+    batch       batch statistics in training, moving averages in inference: the train/inference gap that
+                `keras_s2p.models.precise_batch_norm.recalibrate` closes (foldable into the convolutions).
+    sync_batch  batch, with the statistics synchronised across replicas under tf.distribute.
+    none        no normalisation (the convolutions get biases).
+"""
+
+NORMALIZATIONS = ("instance", "group", "batch", "sync_batch", "none")
+BATCH_NORMS = ("batch", "sync_batch")
+UPSAMPLING_MODES = ("resize", "transpose")
+CRITIC_OUTPUTS = ("patch", "scalar")
