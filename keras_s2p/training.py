@@ -100,6 +100,7 @@ def train(
     from keras_s2p.atomic import atomic_path
     from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
     from keras_s2p.models.gan import SketchToPhotoGAN
+    from keras_s2p.models.precise_batch_norm import batch_norm_layers
     from keras_s2p.runs import RunFolder
     from keras_s2p.schedules import ConstantThenLinearDecay
 
@@ -120,14 +121,9 @@ def train(
     # A short last batch could leave a replica with no samples, which TensorFlow's convolutions reject.
     split = dict(image_size=image_size, batch_size=global_batch_size(batch_size, strategy),
                  validation_split=validation_split or None,
-                 seed=seed, augment=augment, drop_remainder=strategy.num_replicas_in_sync > 1)
-    if data is None:
-        datasets = s2p_data.builtin_dataset(num_pairs=builtin_pairs, **split)
-        fingerprint = f"builtin:{builtin_pairs}:{image_size}:{seed}"
-    else:
-        pairs = s2p_data.find_pairs(data, side_by_side=side_by_side)
-        datasets = s2p_data.paired_dataset(pairs, side_by_side=side_by_side, **split)
-        fingerprint = s2p_data.fingerprint(pairs)
+                 seed=seed, drop_remainder=strategy.num_replicas_in_sync > 1)
+    load = data_loader(data, side_by_side, builtin_pairs, split)
+    datasets, fingerprint = load(augment=augment)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
     sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
 
@@ -153,9 +149,11 @@ def train(
     # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
     callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)
 
+    calibration = calibration_sample(load, split["batch_size"]) if batch_norm_layers(gan.generator) else None
     run_callbacks = default_callbacks(callback_dir, sample_data, sample_every=sample_every,
                                       checkpoint_every=checkpoint_every or sample_every,
-                                      best_monitor="val_ssim" if val_ds is not None else None)
+                                      best_monitor="val_ssim" if val_ds is not None else None,
+                                      calibration_data=calibration)
     backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
     history = gan.fit(
         train_ds,
@@ -192,6 +190,36 @@ def _resume_data_randomness(dataset, backup):
                 iter(dataset)
 
     return _Advance()
+
+
+def data_loader(data, side_by_side, builtin_pairs, split):
+    """``load(augment=..., shuffle=...) -> (datasets, fingerprint)`` for the run's data and split."""
+    from keras_s2p import data as s2p_data
+
+    def load(**options):
+        if data is None:
+            return (s2p_data.builtin_dataset(num_pairs=builtin_pairs, **split, **options),
+                    f"builtin:{builtin_pairs}:{split['image_size']}:{split['seed']}")
+        pairs = s2p_data.find_pairs(data, side_by_side=side_by_side)
+        return (s2p_data.paired_dataset(pairs, side_by_side=side_by_side, **split, **options),
+                s2p_data.fingerprint(pairs))
+
+    return load
+
+
+CALIBRATION_BATCHES = 50  # batches of training pairs per precise-BatchNorm recalibration
+
+
+def calibration_sample(load, batch_size):
+    """A fixed sample of the training pairs, unaugmented and spread evenly over them, for precise BatchNorm.
+
+    Built as a second pipeline so recalibrating never advances the training pipeline's seeded shuffling (exact
+    resume replays it).
+    """
+    datasets, _ = load(augment=False, shuffle=False, validate=False)
+    train = datasets[0] if isinstance(datasets, tuple) else datasets
+    stride = max(1, int(train.cardinality()) // CALIBRATION_BATCHES)
+    return train.unbatch().shard(stride, 0).batch(batch_size).take(CALIBRATION_BATCHES)
 
 
 def _first_examples(dataset, count):

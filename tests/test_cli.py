@@ -183,6 +183,7 @@ def test_presets_fill_unset_options_only():
 
     argv = ["train", "--preset", "faces", "--epochs", "7"]
     args = apply_preset(build_parser().parse_args(argv), argv)
+    assert apply_preset(build_parser().parse_args(argv + ["--no-skip-connections"]), argv + ["--no-skip-connections"]).skip_connections is False
     assert args.epochs == 7  # explicit flag wins
     assert args.skip_connections is PRESETS["faces"]["skip_connections"] and args.batch_size == PRESETS["faces"]["batch_size"]
     train_flags = {action.dest for action in build_parser()._subparsers._group_actions[0].choices["train"]._actions}

@@ -53,11 +53,11 @@ def test_default_optimizers():
     gan.compile()
     for opt in (gan.g_optimizer, gan.d_optimizer):
         assert isinstance(opt, keras.optimizers.Adam)
-        assert float(opt.learning_rate) == pytest.approx(1e-4)
+        assert float(opt.learning_rate) == pytest.approx(2e-4)
         assert opt.beta_1 == 0.5 and opt.beta_2 == 0.9
         assert opt.built
     assert gan.g_optimizer is not gan.d_optimizer
-    assert gan.critic_steps == 5 and gan.gp_weight == 10.0
+    assert gan.critic_steps == 1 and gan.gp_weight == 10.0
 
 
 def test_predict_and_evaluate(tiny_kwargs, pair_arrays, pair_dataset):

@@ -25,7 +25,7 @@ def test_fully_convolutional_other_size_at_inference():
 
 
 def test_design_blocks_present():
-    g = build_generator(image_size=32, base_filters=4, num_res_blocks=3)
+    g = build_generator(image_size=32, base_filters=4, num_res_blocks=3, norm="batch")
     types = _layer_types(g)
     assert {"BatchNormalization", "LeakyReLU", "Add"} <= types
     assert sum(isinstance(layer, keras.layers.Add) for layer in g.layers) == 3
@@ -55,7 +55,7 @@ def test_sync_batchnorm_option():
     [
         (dict(image_size=30), "image_size=30"),
         (dict(upsampling="deconv"), "upsampling='deconv'"),
-        (dict(norm="instance"), "norm='instance'"),
+        (dict(norm="layer"), "norm='layer'"),
         (dict(base_filters=0), "base_filters"),
     ],
 )
@@ -66,6 +66,28 @@ def test_bad_arguments_name_the_argument(kwargs, needle):
 
 def test_batchnorm_tracks_fast_moving_weights():
     # Keras' default momentum 0.99 left stale moving statistics and near-black inference outputs (QUALITY.md).
-    g = build_generator(image_size=32, base_filters=4, num_res_blocks=1)
+    g = build_generator(image_size=32, base_filters=4, num_res_blocks=1, norm="batch")
     norms = [layer for layer in g.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert norms and all(layer.momentum == 0.9 for layer in norms)
+
+
+@pytest.mark.parametrize("norm", ["instance", "group", "none"])
+def test_batch_independent_norms_compute_the_same_function_in_training_and_inference(norm):
+    g = build_generator(image_size=32, base_filters=8, num_res_blocks=1, norm=norm)
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 32, 32, 3)).astype("float32")
+    inference = g(x, training=False).numpy()
+    np.testing.assert_allclose(g(x, training=True).numpy(), inference, atol=1e-5)
+    np.testing.assert_allclose(g(x[:1], training=True).numpy(), inference[:1], atol=1e-5)  # alone = in a batch
+    assert "BatchNormalization" not in _layer_types(g)
+
+
+def test_norm_choice_sets_layers_and_biases():
+    def layers_of(norm):
+        return build_generator(image_size=32, base_filters=8, num_res_blocks=1, norm=norm).layers
+
+    instance = [layer for layer in layers_of("instance") if isinstance(layer, keras.layers.GroupNormalization)]
+    assert instance and all(layer.groups == layer.input.shape[-1] for layer in instance)  # one group per channel
+    group = [layer for layer in layers_of("group") if isinstance(layer, keras.layers.GroupNormalization)]
+    assert group and all(layer.groups == 8 for layer in group)
+    convs = [layer for layer in layers_of("none") if isinstance(layer, keras.layers.Conv2D)]
+    assert all(layer.use_bias for layer in convs)  # no normalisation offset: the convolutions need biases

@@ -7,13 +7,14 @@ from keras_s2p.callbacks.checkpoints import backup_and_restore, checkpoint_callb
 from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
 from keras_s2p.callbacks.loss_curves import LossCurves
+from keras_s2p.callbacks.recalibrate_batch_norm import RecalibrateBatchNorm
 from keras_s2p.callbacks.sample_grid import SampleGrid
 from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN
 from keras_s2p.runs import RunFolder
 
 
 def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10, best_monitor="val_ssim",
-                      curves_every=1, lr_schedule=None):
+                      curves_every=1, lr_schedule=None, calibration_data=None):
     """The callbacks of a training run writing into `run_dir`.
 
     Order matters: Keras passes one logs dict through the list, so `LearningRateLogger` comes before
@@ -28,9 +29,10 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         best_monitor: metric of ``best.weights.h5`` (maximised); ``None`` without validation data.
         curves_every: epochs between loss-curve redraws.
         lr_schedule: optional ``schedule(epoch, lr)`` for both optimizers (`BothOptimizersSchedule`).
+        calibration_data: training batches for `RecalibrateBatchNorm` (generators with BatchNorm); ``None``: none.
 
     Returns:
-        list: TerminateOnNaN, [BothOptimizersSchedule], LearningRateLogger, SampleGrid, LossCurves, periodic and
+        list: TerminateOnNaN, [RecalibrateBatchNorm], [BothOptimizersSchedule], LearningRateLogger, SampleGrid, LossCurves, periodic and
         best checkpoints, SafeBackupAndRestore, TensorBoard, HistoryCSV (kept across resumes, each epoch once).
 
     Example:
@@ -41,8 +43,10 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
     run = RunFolder(run_dir)
     sketches, photos = sample_data
     schedule = [BothOptimizersSchedule(lr_schedule)] if lr_schedule is not None else []
+    calibrate = [RecalibrateBatchNorm(calibration_data)] if calibration_data is not None else []
     return [
         TerminateOnNaN(),
+        *calibrate,
         *schedule,
         LearningRateLogger(),
         SampleGrid(sketches, photos, run.path, every=sample_every, tensorboard_dir=run.tensorboard_dir),

@@ -5,22 +5,30 @@ import sys
 
 from keras_s2p.cli.options import add_side_by_side, count_or_fraction, non_negative_float, positive_int
 from keras_s2p.models.choices import CRITIC_OUTPUTS, NORMALIZATIONS, UPSAMPLING_MODES
-from keras_s2p.presets import PRESETS, preset
+from keras_s2p.presets import PRESET_HELP, PRESETS, preset
+
+
+DESCRIPTION = ("Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, checkpoints/, "
+               "history.csv, loss_curves.png, model.keras and generator.keras. Rerunning the same command on an "
+               "existing run folder resumes it from its last completed epoch.")
 
 
 def add_parser(commands):
-    p = commands.add_parser(
-        "train", help="train a model (rerun on the same --run-dir to resume)", allow_abbrev=False,
-        description="Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, "
-                    "checkpoints/, history.csv, loss_curves.png, model.keras and generator.keras. Rerunning the "
-                    "same command on an existing run folder resumes it from its last completed epoch.",
-    )
+    p = commands.add_parser("train", help="train a model (rerun on the same --run-dir to resume)",
+                            allow_abbrev=False, description=DESCRIPTION)
+    add_options(p)
+    p.set_defaults(run=run_command)
+
+
+def add_options(p):
+    """Every `s2p train` option, on parser `p`."""
     p.add_argument("data", nargs="?", default=None, metavar="DATA",
                    help="paired data folder (sketches/ + photos/, pairs.csv, or side-by-side images); "
                         "default: the built-in dataset")
     add_side_by_side(p)
     p.add_argument("--preset", choices=tuple(PRESETS), default="default",
-                   help="tuned settings (faces: ~100 aligned face pairs at 128x128); explicit flags override them")
+                   help="named settings (" + "; ".join(f"{name}: {text}" for name, text in PRESET_HELP.items())
+                        + "); explicit flags override them")
     run = p.add_argument_group("run")
     run.add_argument("--epochs", type=positive_int, default=200)
     run.add_argument("--batch-size", type=positive_int, default=4, help="batch size per replica")
@@ -52,6 +60,8 @@ def add_parser(commands):
                        help="generator normalisation (README: Normalisation)")
     model.add_argument("--critic-filters", type=positive_int, default=64)
     model.add_argument("--critic-output", choices=CRITIC_OUTPUTS, default="patch")
+    model.add_argument("--conditional-critic", action=argparse.BooleanOptionalAction, default=True,
+                       help="the critic judges (sketch, photo) pairs, not photos alone")
     model.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16", "mixed_float16"),
                        default="auto")
 
@@ -73,16 +83,18 @@ def add_parser(commands):
     loss.add_argument("--lr-decay-epochs", type=count_or_fraction, default=0.5,
                       help="decay both learning rates linearly to 0 over the last N epochs, or over that fraction "
                            "of --epochs (0.5: the last half; pix2pix schedule)")
-    p.set_defaults(run=run_command)
 
 
 def apply_preset(args, argv):
-    """Fill in the preset's values for every option not given explicitly on the command line."""
-    given = {arg.split("=")[0] for arg in argv if arg.startswith("--")}
-    for name, value in preset(args.preset).items():
-        if "--" + name.replace("_", "-") not in given:
-            setattr(args, name, value)
-    return args
+    """Parse the `s2p train` part of `argv` again with the preset's values as the defaults: explicit flags win."""
+    if args.preset == "default":
+        return args
+    parser = argparse.ArgumentParser(prog="s2p train", allow_abbrev=False)
+    add_options(parser)
+    parser.set_defaults(**preset(args.preset))
+    again = parser.parse_args(argv[argv.index("train") + 1:])
+    again.run, again.command, again.argv = args.run, args.command, args.argv
+    return again
 
 
 def run_command(args):
@@ -119,6 +131,7 @@ def run_command(args):
         generator_norm=args.generator_norm,
         critic_filters=args.critic_filters,
         critic_output=args.critic_output,
+        conditional_critic=args.conditional_critic,
         precision=args.precision,
         critic_steps=args.critic_steps,
         gp_weight=args.gp_weight,

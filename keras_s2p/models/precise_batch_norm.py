@@ -45,7 +45,7 @@ def recalibrate(model, inputs, batches=50):
     norms = batch_norm_layers(model)
     if not norms:
         return 0
-    probe = keras.Model(model.inputs, [layer.input for layer in norms])
+    probe = tf.function(keras.Model(model.inputs, [layer.input for layer in norms]))
     sums = [None] * len(norms)
     count = 0
     for i, batch in enumerate(_iterate(inputs)):
