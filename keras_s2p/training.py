@@ -33,6 +33,7 @@ def train(
     num_samples=4,
     side_by_side=None,
     augment=True,
+    sketch_style=False,
     builtin_pairs=512,
     g_learning_rate=2e-4,
     d_learning_rate=2e-4,
@@ -61,6 +62,7 @@ def train(
         num_samples: validation pairs shown in each sample grid.
         side_by_side: ``"left"``/``"right"`` for folders of side-by-side images (the sketch half).
         augment: pix2pix jitter and mirroring of the training data.
+        sketch_style: restyle the training sketches (`keras_s2p.data.sketch_style`).
         builtin_pairs: number of pairs of the built-in dataset.
         g_learning_rate, d_learning_rate: Adam learning rates (beta_1 0.5, beta_2 0.9).
         lr_decay_epochs: decay both learning rates linearly to 0 over the last this many epochs, or over this
@@ -113,6 +115,7 @@ def train(
     image_size = model_options.setdefault("image_size", 128)
     settings = dict(model_options, data=str(data) if data is not None else "builtin", epochs=epochs,
                     batch_size=batch_size, validation_split=validation_split, seed=seed, augment=augment,
+                    sketch_style=sketch_style,
                     g_learning_rate=g_learning_rate, d_learning_rate=d_learning_rate,
                     lr_decay_epochs=lr_decay_epochs, side_by_side=side_by_side,
                     strategy=type(strategy).__name__)
@@ -123,7 +126,7 @@ def train(
                  validation_split=validation_split or None,
                  seed=seed, drop_remainder=strategy.num_replicas_in_sync > 1)
     load = data_loader(data, side_by_side, builtin_pairs, split)
-    datasets, fingerprint = load(augment=augment)
+    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
     sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
 

@@ -41,6 +41,8 @@ def add_options(p):
     run.add_argument("--run-dir", default=None, metavar="DIR", help="run folder (default: logs/<run-name>)")
     run.add_argument("--run-name", default=None, help="name of the run folder under logs/ (default: date-time)")
     run.add_argument("--no-augment", dest="augment", action="store_false", help="no jitter/mirroring")
+    run.add_argument("--sketch-style", action=argparse.BooleanOptionalAction, default=False,
+                     help="restyle training sketches (line thickness, contrast, blur, small warps)")
     run.add_argument("--builtin-pairs", type=positive_int, default=512, help="size of the built-in dataset")
     run.add_argument("--strategy", default="default", choices=("default", "mirrored", "multiworker", "tpu"),
                      help="tf.distribute strategy (multiworker reads TF_CONFIG)")
@@ -114,6 +116,7 @@ def run_command(args):
         checkpoint_every=args.checkpoint_every,
         side_by_side=args.side_by_side,
         augment=args.augment,
+        sketch_style=args.sketch_style,
         builtin_pairs=args.builtin_pairs,
         g_learning_rate=args.g_lr,
         d_learning_rate=args.d_lr,

@@ -8,15 +8,16 @@ import tensorflow as tf
 
 from keras_s2p.data.images import check_images, read_image, resize
 from keras_s2p.data.pairing import SIDES, find_pairs
+from keras_s2p.data.sketch_style import restyle_sketch
 from keras_s2p.errors import DataError
 
 AUTOTUNE = tf.data.AUTOTUNE
 
 
 def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=None, seed=0, augment=True,
-                   shuffle=True, jitter=1.12, drop_remainder=False, side_by_side=None, strict=True, validate=True,
-                   cache=True, sketches_dir="sketches", photos_dir="photos", manifest="pairs.csv", suffix=None,
-                   prefix_map=None, match=None):
+                   sketch_style=False, shuffle=True, jitter=1.12, drop_remainder=False, side_by_side=None,
+                   strict=True, validate=True, cache=True, sketches_dir="sketches", photos_dir="photos",
+                   manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
     """Batches of (sketch, photo), float32 in [-1, 1], shape (B, S, S, 3), ready for `model.fit`.
 
     Images are decoded in parallel, resized to a square (aspect ratio not kept, as in pix2pix), cached in
@@ -37,6 +38,8 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
             order), the same choice as the pix2pix reference script.
         seed: seeds the split, the shuffling and the augmentation.
         augment: random jitter crop + mirroring of the training data.
+        sketch_style: restyle the training sketches (line thickness, contrast, blur, small warps; see
+            `keras_s2p.data.sketch_style`), so the model copes with sketches drawn otherwise.
         shuffle: reshuffle the training data every epoch.
         jitter: resize factor before the random crop (1.12 turns 128 into pix2pix's 143).
         drop_remainder: drop the last short training batch.
@@ -85,12 +88,14 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
 
     build = dict(load=load, image_size=image_size, batch_size=batch_size, seed=seed, jitter=jitter, cache=cache,
                  drop_remainder=drop_remainder)
+    training = dict(training=True, augment=augment, sketch_style=sketch_style, shuffle=shuffle)
     if validation_split is None:
-        return _pipeline(elements, training=True, augment=augment, shuffle=shuffle, **build)
+        return _pipeline(elements, **training, **build)
     held = held_out(len(elements[0]), validation_split, seed, where)
     keep = np.setdiff1d(np.arange(len(elements[0])), held)
-    train = _pipeline(tuple(e[keep] for e in elements), training=True, augment=augment, shuffle=shuffle, **build)
-    val = _pipeline(tuple(e[held] for e in elements), training=False, augment=False, shuffle=False, **build)
+    train = _pipeline(tuple(e[keep] for e in elements), **training, **build)
+    val = _pipeline(tuple(e[held] for e in elements), training=False, augment=False, sketch_style=False,
+                    shuffle=False, **build)
     return train, val
 
 
@@ -121,7 +126,7 @@ def augment_pair(sketch, photo, image_size, key):
 
 
 def _pipeline(elements, *, load, image_size, batch_size, seed, jitter, cache, drop_remainder, training, augment,
-              shuffle):
+              sketch_style, shuffle):
     size = int(round(image_size * jitter)) if augment else image_size
     ds = tf.data.Dataset.from_tensor_slices(elements).map(
         lambda s, p: tuple(_to_uint8(x) for x in load(s, p, size)), num_parallel_calls=AUTOTUNE)
@@ -130,11 +135,19 @@ def _pipeline(elements, *, load, image_size, batch_size, seed, jitter, cache, dr
     if training and shuffle:
         ds = ds.shuffle(len(elements[0]), seed=seed, reshuffle_each_iteration=True)
     ds = ds.map(lambda s, p: (_to_float(s), _to_float(p)), num_parallel_calls=AUTOTUNE)
-    if augment:
+    if augment or sketch_style:
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        ds = tf.data.Dataset.zip(ds, keys).map(lambda pair, key: augment_pair(*pair, image_size, key),
-                                               num_parallel_calls=AUTOTUNE)
+        ds = tf.data.Dataset.zip(ds, keys).map(
+            lambda pair, key: _randomise(*pair, key, image_size, augment, sketch_style), num_parallel_calls=AUTOTUNE)
     return ds.batch(batch_size, drop_remainder=drop_remainder and training).prefetch(AUTOTUNE)
+
+
+def _randomise(sketch, photo, key, image_size, augment, restyle):
+    if augment:
+        sketch, photo = augment_pair(sketch, photo, image_size, key)
+    if restyle:
+        sketch = restyle_sketch(sketch, tf.random.experimental.stateless_fold_in(key, 1))
+    return sketch, photo
 
 
 def _to_uint8(img):
