@@ -61,3 +61,16 @@ def test_callback_recalibrates_before_validation_and_at_epoch_end():
                for a, layer in zip(saved, batch_norm_layers(gan.generator)))
     scores = gan.evaluate(sketches[:4], photos[:4], batch_size=4, verbose=0, return_dict=True)
     assert scores["l1"] == pytest.approx(history.history["val_l1"][-1], rel=1e-5)
+
+
+def test_training_saves_a_recalibrated_batch_norm_generator(tmp_path):
+    from keras_s2p.training import calibration_sample, data_loader, train
+
+    options = {k: v for k, v in TINY.items() if k != "image_size"}
+    gan, _, run = train(None, run_dir=tmp_path / "run", epochs=1, batch_size=4, builtin_pairs=24, image_size=32,
+                        validation_split=4, verbose=0, generator_norm="batch", **options)
+    saved = keras.saving.load_model(run.generator_path)
+    split = dict(image_size=32, batch_size=4, validation_split=4, seed=0, drop_remainder=False)
+    gan.recalibrate(calibration_sample(data_loader(None, None, 24, split), 4))
+    for layer, fresh in zip(batch_norm_layers(saved), batch_norm_layers(gan.generator)):
+        np.testing.assert_allclose(layer.moving_variance.numpy(), fresh.moving_variance.numpy(), rtol=1e-5)
