@@ -58,7 +58,7 @@ def add_options(p):
     model.add_argument("--skip-connections", action=argparse.BooleanOptionalAction, default=True,
                        help="U-Net skips in the generator")
     model.add_argument("--upsampling", choices=UPSAMPLING_MODES, default="resize")
-    model.add_argument("--generator-norm", choices=NORMALIZATIONS, default="instance",
+    model.add_argument("--generator-norm", choices=NORMALIZATIONS, default="batch",
                        help="generator normalisation (README: Normalisation)")
     model.add_argument("--critic-filters", type=positive_int, default=64)
     model.add_argument("--critic-output", choices=CRITIC_OUTPUTS, default="patch")

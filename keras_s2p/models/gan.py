@@ -100,7 +100,7 @@ class SketchToPhotoGAN(keras.Model):
         num_res_blocks=6,
         upsampling="resize",
         skip_connections=True,
-        generator_norm="instance",
+        generator_norm="batch",
         critic_filters=64,
         critic_layers=3,
         critic_output="patch",
