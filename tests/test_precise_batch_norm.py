@@ -74,3 +74,14 @@ def test_training_saves_a_recalibrated_batch_norm_generator(tmp_path):
     gan.recalibrate(calibration_sample(data_loader(None, None, 24, split), 4))
     for layer, fresh in zip(batch_norm_layers(saved), batch_norm_layers(gan.generator)):
         np.testing.assert_allclose(layer.moving_variance.numpy(), fresh.moving_variance.numpy(), rtol=1e-5)
+
+
+def test_plain_fit_recalibrates_from_its_own_training_data():
+    sketches, photos = random_pairs(8)
+    gan = SketchToPhotoGAN(**TINY, generator_norm="batch")
+    gan.compile()
+    gan.fit(sketches, photos, batch_size=4, epochs=1, verbose=0)
+    saved = [layer.moving_variance.numpy().copy() for layer in batch_norm_layers(gan.generator)]
+    gan.recalibrate([sketches[:4], sketches[4:]])
+    assert all(np.allclose(a, layer.moving_variance.numpy(), rtol=1e-5)
+               for a, layer in zip(saved, batch_norm_layers(gan.generator)))

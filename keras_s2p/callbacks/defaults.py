@@ -7,7 +7,7 @@ from keras_s2p.callbacks.checkpoints import backup_and_restore, checkpoint_callb
 from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
 from keras_s2p.callbacks.loss_curves import LossCurves
-from keras_s2p.callbacks.recalibrate_batch_norm import RecalibrateBatchNorm
+from keras_s2p.models.precise_batch_norm import RecalibrateBatchNorm
 from keras_s2p.callbacks.sample_grid import SampleGrid
 from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN
 from keras_s2p.runs import RunFolder

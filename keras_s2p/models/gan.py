@@ -19,7 +19,8 @@ from keras_s2p.losses import (
 )
 from keras_s2p.models.critic import build_critic
 from keras_s2p.models.generator import build_generator
-from keras_s2p.models.precise_batch_norm import recalibrate
+from keras_s2p.models.precise_batch_norm import (RecalibrateBatchNorm, batch_norm_layers, calibration_batches,
+                                                 recalibrate)
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
 TRAIN_METRICS = ("d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual", "feature_matching")
@@ -251,6 +252,17 @@ class SketchToPhotoGAN(keras.Model):
             >>> gan.recalibrate(train_ds, batches=50)
         """
         return recalibrate(self.generator, dataset, batches)
+
+    def fit(self, x=None, y=None, batch_size=None, callbacks=None, **kwargs):
+        """`keras.Model.fit`; a generator with BatchNorm is recalibrated before every validation and epoch end.
+
+        Unless `callbacks` already hold a `RecalibrateBatchNorm`, one is added first that recalibrates from
+        `x` (so the inference-mode generator that validation, callbacks and saved files see matches its weights).
+        """
+        callbacks = list(callbacks or [])
+        if batch_norm_layers(self.generator) and not any(isinstance(c, RecalibrateBatchNorm) for c in callbacks):
+            callbacks.insert(0, RecalibrateBatchNorm(calibration_batches(x, batch_size)))
+        return super().fit(x, y, batch_size=batch_size, callbacks=callbacks, **kwargs)
 
     # ----------------------------------------------------------------------------------------------- steps
     @property
