@@ -1,8 +1,9 @@
 """Training and inference throughput of SketchToPhotoGAN, set against the machine's measured peak.
 
 Prints one table: train img/s for the seed configuration (the notebook's model: 128², batch 16, base 32 filters,
-6 residual blocks at 128 filters, VGG19 perceptual on, one critic + one generator update per step) and for our
-defaults (5 critic steps), at each precision; FLOPs per step counted from the traced graph (``static``: every op
+6 residual blocks at 128 filters, VGG19 perceptual on, one critic + one generator update per step), for the
+`--preset seed` model (5 critic steps, no skips) and for our defaults (U-Net skips, one critic step), each at batch
+16 and at each precision; FLOPs per step counted from the traced graph (``static``: every op
 the profiler sees, including gradient ops that are never run, e.g. VGG19's filter gradients; ``executed``: only
 the ops the step's outputs and updates depend on); achieved FLOP/s; the matmul and conv peak of this machine at
 the same precision, measured in the same run, and the share of it reached; inference latency at batch 1 and
@@ -13,7 +14,7 @@ Every time is the median of repeats and is given twice: wall clock, and per CPU 
 shared machine the wall clock is lower). VGG19 has random weights here (no download needed); FLOPs are the same.
 
 Usage:
-    python benchmarks/train_throughput.py [--precisions float32,mixed_bfloat16] [--configs seed,default]
+    python benchmarks/train_throughput.py [--precisions float32,mixed_bfloat16] [--configs seed,preset_seed,default]
                                           [--steps 6] [--perceptual-precision auto] [--inter-op-threads N]
 """
 
@@ -36,6 +37,8 @@ from keras_s2p.precision import resolve_precision  # noqa: E402
 
 CONFIGS = {
     "seed": dict(image_size=128, base_filters=32, num_res_blocks=6, critic_steps=1, perceptual_weight=1.0),
+    "preset_seed": dict(image_size=128, skip_connections=False, upsampling="transpose", conditional_critic=False,
+                        critic_steps=5),
     "default": dict(image_size=128),
 }
 BATCH = 16
@@ -183,7 +186,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--precisions", default="float32,mixed_bfloat16",
                         help="comma-separated: auto, float32, mixed_bfloat16, mixed_float16")
-    parser.add_argument("--configs", default="seed,default")
+    parser.add_argument("--configs", default="seed,preset_seed,default")
     parser.add_argument("--steps", type=int, default=6, help="timed training steps per row (median)")
     parser.add_argument("--perceptual-precision", default="auto")
     parser.add_argument("--inter-op-threads", type=int, default=0, help="tf.config.threading (0: TF's default)")
@@ -206,9 +209,9 @@ def main():
             (mw, mc), (cw, cc) = peaks[dtype]
             print(f"peak {dtype.name:8}: matmul 2048² {mw / 1e9:6.1f} / {mc / 1e9:6.1f} GFLOP/s; "
                   f"conv {cw / 1e9:6.1f} / {cc / 1e9:6.1f} GFLOP/s", flush=True)
-    print(f"{'config':8} {'precision':15} {'train img/s':>13} {'GFLOP/step':>15} {'achieved GFLOP/s':>17} "
+    print(f"{'config':11} {'precision':15} {'train img/s':>13} {'GFLOP/step':>15} {'achieved GFLOP/s':>17} "
           f"{'% conv peak':>11} {'b1 ms':>11} {'b64 img/s':>11}")
-    print(f"{'':8} {'':15} {'wall / cpu':>13} {'static/executed':>15} {'wall / cpu':>17} {'wall/cpu':>11} "
+    print(f"{'':11} {'':15} {'wall / cpu':>13} {'static/executed':>15} {'wall / cpu':>17} {'wall/cpu':>11} "
           f"{'wall/cpu':>11} {'wall / cpu':>11}")
     for precision in args.precisions.split(","):
         resolved = resolve_precision(precision)
@@ -219,7 +222,7 @@ def main():
                                                                  args.perceptual_precision, args.steps)
             lat_wall, lat_cpu, (bw, bc) = inference(gan, CONFIGS[name]["image_size"])
             label = precision if precision == resolved else f"{precision}={resolved}"
-            print(f"{name:8} {label:15} {rw:6.2f}/{rc:6.2f} {fs / 1e9:7.0f}/{fe / 1e9:7.0f} "
+            print(f"{name:11} {label:15} {rw:6.2f}/{rc:6.2f} {fs / 1e9:7.0f}/{fe / 1e9:7.0f} "
                   f"{aw / 1e9:8.1f}/{ac / 1e9:8.1f} {100 * aw / conv_wall:5.0f}/{100 * ac / conv_cpu:5.0f} "
                   f"{lat_wall:5.1f}/{lat_cpu:5.1f} {bw:5.1f}/{bc:5.1f}", flush=True)
             del gan
