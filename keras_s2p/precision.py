@@ -11,8 +11,7 @@ import keras
 import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
-
-PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+from keras_s2p.models.choices import PRECISIONS
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """Named training settings for ``s2p train --preset NAME``; explicit command-line flags override them.
 
-Each preset maps `s2p train` option names (as in ``--help``, with ``_`` for ``-``) to values. Numbers behind the
+Each preset maps option names of `keras_s2p.options` to values. Numbers behind the
 ``faces`` preset are in ``benchmarks/QUALITY.md``.
 """
 
@@ -17,8 +17,8 @@ PRESETS = {
         conditional_critic=False,
         critic_steps=5,
         batch_size=16,
-        g_lr=1e-4,
-        d_lr=1e-4,
+        g_learning_rate=1e-4,
+        d_learning_rate=1e-4,
         epochs=1000,
         lr_decay_epochs=0,
     ),
@@ -30,8 +30,8 @@ PRESETS = {
         skip_connections=True,
         generator_norm="batch",
         critic_steps=1,
-        g_lr=2e-4,
-        d_lr=2e-4,
+        g_learning_rate=2e-4,
+        d_learning_rate=2e-4,
         epochs=120,
         lr_decay_epochs=0.5,  # linear decay to 0 over the last half of the epochs
     ),

@@ -10,12 +10,7 @@ import warnings
 import numpy as np
 
 from keras_s2p.errors import ConfigError, WeightsUnavailableError
-
-# Settings that decide what a run folder's checkpoints contain: resuming with others would load wrong weights.
-ARCHITECTURE_KEYS = (
-    "image_size", "base_filters", "num_downsamples", "num_res_blocks", "upsampling", "skip_connections",
-    "generator_norm", "critic_filters", "critic_layers", "critic_output", "conditional_critic",
-)
+from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, TRAINING_DEFAULTS as DEFAULTS
 
 
 def train(
@@ -24,20 +19,20 @@ def train(
     run_dir=None,
     logs_dir="logs",
     run_name=None,
-    epochs=200,
-    batch_size=4,
-    validation_split=0.1,
-    seed=0,
-    sample_every=10,
-    checkpoint_every=None,
+    epochs=DEFAULTS["epochs"],
+    batch_size=DEFAULTS["batch_size"],
+    validation_split=DEFAULTS["validation_split"],
+    seed=DEFAULTS["seed"],
+    sample_every=DEFAULTS["sample_every"],
+    checkpoint_every=DEFAULTS["checkpoint_every"],
     num_samples=4,
     side_by_side=None,
-    augment=True,
-    sketch_style=False,
-    builtin_pairs=512,
-    g_learning_rate=2e-4,
-    d_learning_rate=2e-4,
-    lr_decay_epochs=0.5,
+    augment=DEFAULTS["augment"],
+    sketch_style=DEFAULTS["sketch_style"],
+    builtin_pairs=DEFAULTS["builtin_pairs"],
+    g_learning_rate=DEFAULTS["g_learning_rate"],
+    d_learning_rate=DEFAULTS["d_learning_rate"],
+    lr_decay_epochs=DEFAULTS["lr_decay_epochs"],
     require_perceptual=False,
     strategy=None,
     tpu=None,
@@ -112,9 +107,9 @@ def train(
                           f"epochs={epochs}, or a fraction between 0 and 1")
     run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
     run.ensure_writable()
-    image_size = model_options.setdefault("image_size", 128)
-    settings = dict(model_options, data=str(data) if data is not None else "builtin", epochs=epochs,
-                    batch_size=batch_size, validation_split=validation_split, seed=seed, augment=augment,
+    image_size = model_options.setdefault("image_size", MODEL_DEFAULTS["image_size"])
+    settings = dict(MODEL_DEFAULTS, **model_options, data=str(data) if data is not None else "builtin",
+                    epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed, augment=augment,
                     sketch_style=sketch_style,
                     g_learning_rate=g_learning_rate, d_learning_rate=d_learning_rate,
                     lr_decay_epochs=lr_decay_epochs, side_by_side=side_by_side,
@@ -134,7 +129,7 @@ def train(
         steps = int(train_ds.cardinality())
         if steps < 1:
             raise ConfigError("lr_decay_epochs needs a training dataset of known length")
-        critic_steps = model_options.get("critic_steps", 1)
+        critic_steps = model_options.get("critic_steps", MODEL_DEFAULTS["critic_steps"])
         g_learning_rate, d_learning_rate = (
             ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
             for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps))
@@ -263,5 +258,5 @@ def _build_and_compile(model_class, model_options, g_learning_rate, d_learning_r
             raise
         warnings.warn(f"training without the perceptual term: {error}", stacklevel=3)
         return build({**model_options, "perceptual_weight": 0.0}), f"disabled: {error}"
-    weight = model_options.get("perceptual_weight", 1.0)
+    weight = model_options.get("perceptual_weight", MODEL_DEFAULTS["perceptual_weight"])
     return gan, ("on" if weight > 0 else "off (perceptual_weight=0)")

@@ -1,26 +1,6 @@
-"""Command-line options shared by several commands, and the model settings they map to."""
+"""Command-line options shared by several commands."""
 
-import argparse
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def non_negative_float(text):
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
-
-
-def count_or_fraction(text):
-    """A fraction like 0.1 or a count like 18 (validation split, decay epochs)."""
-    value = float(text)
-    return int(value) if value >= 1 and value.is_integer() and "." not in text else value
+from keras_s2p.options import positive_int
 
 
 def add_side_by_side(parser):
