@@ -12,8 +12,7 @@ import argparse
 import numpy as np
 
 from keras_s2p.cli.model_file import load_generator
-from keras_s2p.data import find_pairs, load_image, paired_dataset, sketchify
-from keras_s2p.data.dataset import held_out
+from keras_s2p.data import paired_dataset, sketchify
 from keras_s2p.evaluation import evaluate_generator
 
 
@@ -27,20 +26,14 @@ def main():
     parser.add_argument("--image-size", type=int, default=128)
     args = parser.parse_args()
     split = int(args.validation_split) if args.validation_split >= 1 else args.validation_split
-    pairs = find_pairs(args.data, side_by_side=args.side_by_side)
-    held = [pairs[i] for i in held_out(len(pairs), split, args.seed)]
+    # The held-out pairs exactly as training validated on them (same split, resizing and rounding).
+    _, val = paired_dataset(args.data, args.image_size, 16, validation_split=split, seed=args.seed,
+                            side_by_side=args.side_by_side)
+    sketches, photos = (np.concatenate(part) for part in zip(*[(s.numpy(), p.numpy()) for s, p in val]))
     size = args.image_size
-    if args.side_by_side:
-        both = np.stack([load_image(p.photo, image_size=None) for p in held])
-        half = both.shape[2] // 2
-        sketches, photos = (both[:, :, :half], both[:, :, half:]) if args.side_by_side == "left" else \
-            (both[:, :, half:], both[:, :, :half])
-    else:
-        sketches = np.stack([load_image(p.sketch, image_size=size) for p in held])
-        photos = np.stack([load_image(p.photo, image_size=size) for p in held])
-    generator = load_generator(args.generator)
+    generator = load_generator(args.generator)[0]
     for label, drawn in (("training-style sketches", sketches), ("XDoG sketches of the photos", sketchify(photos))):
-        scores = evaluate_generator(generator, paired_dataset((drawn, photos), size, 16))
+        scores = evaluate_generator(generator, paired_dataset((drawn, photos), size, 16, augment=False, shuffle=False))
         print(f"{label:30s} n={scores['count']}  SSIM {scores['ssim']:.4f}  PSNR {scores['psnr']:6.2f}  "
               f"L1 {scores['l1']:.4f}", flush=True)
 

@@ -82,7 +82,7 @@ def train(
     Example:
         >>> gan, history, run = train("data/faces", epochs=200, image_size=128, run_name="faces")
     """
-    from keras_s2p.distribute import chief_path, global_batch_size, is_chief, make_strategy, worker_dir
+    from keras_s2p.distribute import global_batch_size, is_chief, make_strategy, worker_dir
 
     strategy = make_strategy(strategy or "default", tpu=tpu)  # first: multi-worker needs it before other TF ops
 
@@ -93,26 +93,17 @@ def train(
 
         tf.config.experimental.enable_op_determinism()
 
-    from keras_s2p import data as s2p_data
-    from keras_s2p.atomic import atomic_path
-    from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
     from keras_s2p.models.gan import SketchToPhotoGAN
-    from keras_s2p.models.precise_batch_norm import batch_norm_layers
     from keras_s2p.runs import RunFolder
-    from keras_s2p.schedules import ConstantThenLinearDecay
 
-    decay_epochs = round(lr_decay_epochs * epochs) if 0 < lr_decay_epochs < 1 else lr_decay_epochs
-    if not (0 <= decay_epochs <= epochs and float(decay_epochs).is_integer()):
-        raise ConfigError(f"lr_decay_epochs={lr_decay_epochs} must be a whole number of epochs between 0 and "
-                          f"epochs={epochs}, or a fraction between 0 and 1")
+    decay_epochs = _decay_epochs(lr_decay_epochs, epochs)
     run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
     run.ensure_writable()
     image_size = model_options.setdefault("image_size", MODEL_DEFAULTS["image_size"])
     settings = dict(MODEL_DEFAULTS, **model_options, data=str(data) if data is not None else "builtin",
-                    epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed, augment=augment,
-                    sketch_style=sketch_style,
-                    g_learning_rate=g_learning_rate, d_learning_rate=d_learning_rate,
-                    lr_decay_epochs=lr_decay_epochs, side_by_side=side_by_side,
+                    epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
+                    augment=augment, sketch_style=sketch_style, g_learning_rate=g_learning_rate,
+                    d_learning_rate=d_learning_rate, lr_decay_epochs=lr_decay_epochs, side_by_side=side_by_side,
                     strategy=type(strategy).__name__)
     _check_resume_matches(run, settings)
 
@@ -123,17 +114,11 @@ def train(
     load = data_loader(data, side_by_side, builtin_pairs, split)
     datasets, fingerprint = load(augment=augment, sketch_style=sketch_style)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
-    sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
 
     if decay_epochs:
-        steps = int(train_ds.cardinality())
-        if steps < 1:
-            raise ConfigError("lr_decay_epochs needs a training dataset of known length")
         critic_steps = model_options.get("critic_steps", MODEL_DEFAULTS["critic_steps"])
-        g_learning_rate, d_learning_rate = (
-            ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
-            for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps))
-        )
+        g_learning_rate, d_learning_rate = _decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs,
+                                                           train_ds, critic_steps)
     keras.utils.set_random_seed(seed)
     with strategy.scope():
         gan, perceptual_note = _build_and_compile(
@@ -147,24 +132,65 @@ def train(
     # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
     callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)
 
-    calibration = calibration_sample(load, split["batch_size"]) if batch_norm_layers(gan.generator) else None
+    run_callbacks = _run_callbacks(gan, callback_dir, train_ds, val_ds, load, split["batch_size"], num_samples,
+                                   sample_every, checkpoint_every)
+    history = gan.fit(
+        train_ds,
+        epochs=epochs,
+        validation_data=val_ds,
+        callbacks=[*run_callbacks, *callbacks],
+        verbose=verbose,
+        shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
+    )
+    _save_final(gan, run, strategy)
+    return gan, history, run
+
+
+def _decay_epochs(lr_decay_epochs, epochs):
+    """`lr_decay_epochs` as a whole number of epochs (a fraction of `epochs` when between 0 and 1)."""
+    decay_epochs = round(lr_decay_epochs * epochs) if 0 < lr_decay_epochs < 1 else lr_decay_epochs
+    if not (0 <= decay_epochs <= epochs and float(decay_epochs).is_integer()):
+        raise ConfigError(f"lr_decay_epochs={lr_decay_epochs} must be a whole number of epochs between 0 and "
+                          f"epochs={epochs}, or a fraction between 0 and 1")
+    return decay_epochs
+
+
+def _decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, train_ds, critic_steps):
+    """Both rates constant, then decaying linearly to 0 over the last `decay_epochs` (counted in each optimizer's
+    own steps: the critic takes `critic_steps` per generator step)."""
+    from keras_s2p.schedules import ConstantThenLinearDecay
+
+    steps = int(train_ds.cardinality())
+    if steps < 1:
+        raise ConfigError("lr_decay_epochs needs a training dataset of known length")
+    return tuple(ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
+                 for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps)))
+
+
+def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, batch_size, num_samples, sample_every,
+                   checkpoint_every):
+    """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay."""
+    from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
+    from keras_s2p.models.precise_batch_norm import batch_norm_layers
+
+    sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
+    calibration = calibration_sample(load, batch_size) if batch_norm_layers(gan.generator) else None
     run_callbacks = default_callbacks(callback_dir, sample_data, sample_every=sample_every,
                                       checkpoint_every=checkpoint_every or sample_every,
                                       best_monitor="val_ssim" if val_ds is not None else None,
                                       calibration_data=calibration)
     backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
-    history = gan.fit(
-        train_ds,
-        epochs=epochs,
-        validation_data=val_ds,
-        callbacks=[*run_callbacks, _resume_data_randomness(train_ds, backup), *callbacks],
-        verbose=verbose,
-        shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
-    )
+    return [*run_callbacks, _resume_data_randomness(train_ds, backup)]
+
+
+def _save_final(gan, run, strategy):
+    """``model.keras`` and ``generator.keras``, written atomically by the chief only."""
+    from keras_s2p.atomic import atomic_path
+    from keras_s2p.distribute import chief_path
+
     for path, model in ((run.model_path, gan), (run.generator_path, gan.generator)):
         with chief_path(path, strategy) as target, atomic_path(target) as tmp:
             model.save(tmp)
-    return gan, history, run
 
 
 ITERATORS_PER_EPOCH = 2  # dataset iterators Keras' fit() creates per epoch (one read, one at the end)
