@@ -116,6 +116,8 @@ TRAINING_OPTIONS = (
     Option("seed", 0, "seeds the split, shuffling, augmentation and weight initialisation", int),
     Option("augment", True, "pix2pix jitter and mirroring of the training pairs", bool),
     Option("sketch_style", False, "restyle training sketches (line thickness, contrast, blur, small warps)", bool),
+    Option("xdog_mix", 0.0, "probability of replacing a training sketch by the XDoG drawing of its photo",
+           non_negative_float),
     Option("sample_every", 10, "epochs between sample grids", positive_int),
     Option("checkpoint_every", None, "epochs between checkpoints (default: --sample-every)", positive_int),
     Option("builtin_pairs", 512, "size of the built-in dataset", positive_int),

@@ -29,6 +29,7 @@ def train(
     side_by_side=None,
     augment=DEFAULTS["augment"],
     sketch_style=DEFAULTS["sketch_style"],
+    xdog_mix=DEFAULTS["xdog_mix"],
     builtin_pairs=DEFAULTS["builtin_pairs"],
     g_learning_rate=DEFAULTS["g_learning_rate"],
     d_learning_rate=DEFAULTS["d_learning_rate"],
@@ -58,6 +59,7 @@ def train(
         side_by_side: ``"left"``/``"right"`` for folders of side-by-side images (the sketch half).
         augment: pix2pix jitter and mirroring of the training data.
         sketch_style: restyle the training sketches (`keras_s2p.data.sketch_style`).
+        xdog_mix: probability of training on the XDoG drawing of the photo instead of the sketch.
         builtin_pairs: number of pairs of the built-in dataset.
         g_learning_rate, d_learning_rate: Adam learning rates (beta_1 0.5, beta_2 0.9).
         lr_decay_epochs: decay both learning rates linearly to 0 over the last this many epochs, or over this
@@ -102,7 +104,7 @@ def train(
     image_size = model_options.setdefault("image_size", MODEL_DEFAULTS["image_size"])
     settings = dict(MODEL_DEFAULTS, **model_options, data=str(data) if data is not None else "builtin",
                     epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
-                    augment=augment, sketch_style=sketch_style, g_learning_rate=g_learning_rate,
+                    augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, g_learning_rate=g_learning_rate,
                     d_learning_rate=d_learning_rate, lr_decay_epochs=lr_decay_epochs, side_by_side=side_by_side,
                     strategy=type(strategy).__name__)
     _check_resume_matches(run, settings)
@@ -112,7 +114,7 @@ def train(
                  validation_split=validation_split or None,
                  seed=seed, drop_remainder=strategy.num_replicas_in_sync > 1)
     load = data_loader(data, side_by_side, builtin_pairs, split)
-    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style)
+    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
 
     if decay_epochs:

@@ -9,13 +9,14 @@ import tensorflow as tf
 from keras_s2p.data.images import check_images, read_image, resize
 from keras_s2p.data.pairing import SIDES, find_pairs
 from keras_s2p.data.sketch_style import restyle_sketch
+from keras_s2p.data.sketchify import xdog
 from keras_s2p.errors import DataError
 
 AUTOTUNE = tf.data.AUTOTUNE
 
 
 def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=None, seed=0, augment=True,
-                   sketch_style=False, shuffle=True, jitter=1.12, drop_remainder=False, side_by_side=None,
+                   sketch_style=False, xdog_mix=0.0, shuffle=True, jitter=1.12, drop_remainder=False, side_by_side=None,
                    strict=True, validate=True, cache=True, sketches_dir="sketches", photos_dir="photos",
                    manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
     """Batches of (sketch, photo), float32 in [-1, 1], shape (B, S, S, 3), ready for `model.fit`.
@@ -40,6 +41,8 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
         augment: random jitter crop + mirroring of the training data.
         sketch_style: restyle the training sketches (line thickness, contrast, blur, small warps; see
             `keras_s2p.data.sketch_style`), so the model copes with sketches drawn otherwise.
+        xdog_mix: probability that a training sketch is replaced by the XDoG drawing of its photo
+            (`keras_s2p.data.sketchify`), so the model also learns from machine-drawn lines.
         shuffle: reshuffle the training data every epoch.
         jitter: resize factor before the random crop (1.12 turns 128 into pix2pix's 143).
         drop_remainder: drop the last short training batch.
@@ -88,14 +91,16 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
 
     build = dict(load=load, image_size=image_size, batch_size=batch_size, seed=seed, jitter=jitter, cache=cache,
                  drop_remainder=drop_remainder)
-    training = dict(training=True, augment=augment, sketch_style=sketch_style, shuffle=shuffle)
+    if not 0.0 <= xdog_mix <= 1.0:
+        raise DataError(f"xdog_mix={xdog_mix!r} must be a probability between 0 and 1")
+    training = dict(training=True, augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, shuffle=shuffle)
     if validation_split is None:
         return _pipeline(elements, **training, **build)
     held = held_out(len(elements[0]), validation_split, seed, where)
     keep = np.setdiff1d(np.arange(len(elements[0])), held)
     train = _pipeline(tuple(e[keep] for e in elements), **training, **build)
     val = _pipeline(tuple(e[held] for e in elements), training=False, augment=False, sketch_style=False,
-                    shuffle=False, **build)
+                    xdog_mix=0.0, shuffle=False, **build)
     return train, val
 
 
@@ -126,7 +131,7 @@ def augment_pair(sketch, photo, image_size, key):
 
 
 def _pipeline(elements, *, load, image_size, batch_size, seed, jitter, cache, drop_remainder, training, augment,
-              sketch_style, shuffle):
+              sketch_style, xdog_mix, shuffle):
     size = int(round(image_size * jitter)) if augment else image_size
     ds = tf.data.Dataset.from_tensor_slices(elements).map(
         lambda s, p: tuple(_to_uint8(x) for x in load(s, p, size)), num_parallel_calls=AUTOTUNE)
@@ -135,16 +140,21 @@ def _pipeline(elements, *, load, image_size, batch_size, seed, jitter, cache, dr
     if training and shuffle:
         ds = ds.shuffle(len(elements[0]), seed=seed, reshuffle_each_iteration=True)
     ds = ds.map(lambda s, p: (_to_float(s), _to_float(p)), num_parallel_calls=AUTOTUNE)
-    if augment or sketch_style:
+    if augment or sketch_style or xdog_mix:
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         ds = tf.data.Dataset.zip(ds, keys).map(
-            lambda pair, key: _randomise(*pair, key, image_size, augment, sketch_style), num_parallel_calls=AUTOTUNE)
+            lambda pair, key: _randomise(*pair, key, image_size, augment, sketch_style, xdog_mix),
+            num_parallel_calls=AUTOTUNE)
     return ds.batch(batch_size, drop_remainder=drop_remainder and training).prefetch(AUTOTUNE)
 
 
-def _randomise(sketch, photo, key, image_size, augment, restyle):
+def _randomise(sketch, photo, key, image_size, augment, restyle, xdog_mix):
     if augment:
         sketch, photo = augment_pair(sketch, photo, image_size, key)
+    if xdog_mix:
+        drawn = xdog((photo[None] + 1.0) / 2.0)[0] * 2.0 - 1.0
+        use = tf.random.stateless_uniform([], tf.random.experimental.stateless_fold_in(key, 2)) < xdog_mix
+        sketch = tf.where(use, drawn, sketch)
     if restyle:
         sketch = restyle_sketch(sketch, tf.random.experimental.stateless_fold_in(key, 1))
     return sketch, photo

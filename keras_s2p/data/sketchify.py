@@ -38,13 +38,19 @@ def sketchify(photo, *, sigma=0.8, k=1.6, p=40.0, epsilon=0.2, phi=10.0):
     if arr.ndim not in (3, 4) or arr.shape[-1] not in (1, 3, 4):
         raise DataError(f"sketchify needs an HxWxC or NxHxWxC image with C in 1, 3, 4; got shape {arr.shape}")
     unit = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else (arr.astype(np.float32) + 1.0) / 2.0
-    images = tf.constant(unit if arr.ndim == 4 else unit[None])
-    grey = images[..., :1] if arr.shape[-1] == 1 else tf.reduce_sum(images[..., :3] * _LUMA, -1, keepdims=True)
-    sharpened = (1 + p) * _blur(grey, sigma) - p * _blur(grey, k * sigma)
-    lines = tf.where(sharpened >= epsilon, 1.0, 1.0 + tf.tanh(phi * (sharpened - epsilon)))
-    out = tf.clip_by_value(tf.repeat(lines, 3, -1), 0.0, 1.0).numpy()
+    out = xdog(tf.constant(unit if arr.ndim == 4 else unit[None]), sigma=sigma, k=k, p=p, epsilon=epsilon,
+               phi=phi).numpy()
     out = out if arr.ndim == 4 else out[0]
     return np.round(out * 255).astype(np.uint8) if arr.dtype == np.uint8 else out * 2.0 - 1.0
+
+
+def xdog(images, *, sigma=0.8, k=1.6, p=40.0, epsilon=0.2, phi=10.0):
+    """The XDoG drawing of float images NxHxWxC in [0, 1] (C = 1, 3 or 4), as NxHxWx3 in [0, 1]; see `sketchify`."""
+    channels = images.shape[-1]
+    grey = images[..., :1] if channels == 1 else tf.reduce_sum(images[..., :3] * _LUMA, -1, keepdims=True)
+    sharpened = (1 + p) * _blur(grey, sigma) - p * _blur(grey, k * sigma)
+    lines = tf.where(sharpened >= epsilon, 1.0, 1.0 + tf.tanh(phi * (sharpened - epsilon)))
+    return tf.clip_by_value(tf.repeat(lines, 3, -1), 0.0, 1.0)
 
 
 def _blur(images, sigma):

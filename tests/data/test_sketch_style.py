@@ -1,8 +1,10 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from keras_s2p.data import builtin_pairs, paired_dataset
 from keras_s2p.data.sketch_style import restyle_sketch
+from keras_s2p.errors import DataError
 
 
 def _sketch():
@@ -33,3 +35,14 @@ def test_pipeline_restyles_training_sketches_only():
     np.testing.assert_array_equal(plain[1], styled[1])  # photos untouched
     assert not np.array_equal(plain[0], styled[0])  # training sketches restyled
     np.testing.assert_array_equal(plain_val[0], styled_val[0])  # validation sketches never
+
+
+def test_xdog_mix_trains_on_drawings_of_the_photos():
+    from keras_s2p.data.sketchify import sketchify
+
+    pairs = builtin_pairs(6, 32)
+    train, _ = paired_dataset(pairs, 32, 6, validation_split=1, augment=False, shuffle=False, xdog_mix=1.0)
+    sketches, photos = next(iter(train))
+    np.testing.assert_allclose(sketches.numpy(), sketchify(photos.numpy()), atol=1e-5)
+    with pytest.raises(DataError, match="xdog_mix=1.5"):
+        paired_dataset(pairs, 32, 6, xdog_mix=1.5)
