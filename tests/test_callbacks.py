@@ -7,8 +7,17 @@ import pytest
 import tensorflow as tf
 
 from keras_s2p import ConfigError, SketchToPhotoGAN
-from keras_s2p.callbacks import (BothOptimizersSchedule, LearningRateLogger, LossCurves, SampleGrid, TerminateOnNaN,
-                                 TrainingDivergedError, backup_and_restore, checkpoint_callbacks, default_callbacks)
+from keras_s2p.callbacks import (
+    BothOptimizersSchedule,
+    LearningRateLogger,
+    LossCurves,
+    SampleGrid,
+    TerminateOnNaN,
+    TrainingDivergedError,
+    backup_and_restore,
+    checkpoint_callbacks,
+    default_callbacks,
+)
 from keras_s2p.runs import RunFolder
 from tiny_settings import TINY
 

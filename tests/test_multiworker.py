@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # subprocess-heavy
+
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_worker.py")
 TIMEOUT_S = 120  # safety bound per cluster run; measured 30-70 s per test on 2 shared cores
 

@@ -4,8 +4,13 @@
 """
 
 from keras_s2p.callbacks.both_optimizers_schedule import BothOptimizersSchedule
-from keras_s2p.callbacks.checkpoints import (BackupError, EpochModelCheckpoint, SafeBackupAndRestore, backup_and_restore,
-                                             checkpoint_callbacks)
+from keras_s2p.callbacks.checkpoints import (
+                                             BackupError,
+                                             EpochModelCheckpoint,
+                                             SafeBackupAndRestore,
+                                             backup_and_restore,
+                                             checkpoint_callbacks,
+)
 from keras_s2p.callbacks.defaults import default_callbacks
 from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger

@@ -108,7 +108,8 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
       read from the weights file.
 
     On resume the latest backup is loaded; if it is missing, truncated or unreadable, the previous one is
-    loaded with a warning naming the damaged file (kept as ``latest.weights.h5.damaged``); if neither loads, `BackupError` names the files.
+    loaded with a warning naming the damaged file (kept as ``latest.weights.h5.damaged``); if neither loads,
+    `BackupError` names the files.
     ``restored_epoch`` is the epoch training continues from (``None`` on a fresh start).
     """
 

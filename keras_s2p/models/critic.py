@@ -11,7 +11,6 @@ from keras_s2p.errors import ConfigError
 from keras_s2p.models.choices import CRITIC_OUTPUTS
 
 
-
 def _sn_conv(filters, kernel_size, strides, name):
     return layers.SpectralNormalization(
         layers.Conv2D(filters, kernel_size, strides=strides, padding="same", name=f"{name}_conv"), name=name

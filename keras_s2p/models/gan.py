@@ -5,6 +5,7 @@ import copy
 
 import keras
 import tensorflow as tf
+from keras.optimizers import LossScaleOptimizer
 
 from keras_s2p.errors import ConfigError
 from keras_s2p.image_metrics import l1_per_image, psnr_per_image, ssim_per_image
@@ -193,10 +194,8 @@ class SketchToPhotoGAN(keras.Model):
         d_optimizer = d_optimizer or default_optimizer()
         if self.compute_precision == "mixed_float16":
             # Keras wraps only `self.optimizer`; both GAN optimizers need dynamic loss scaling.
-            g_optimizer, d_optimizer = (
-                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(opt)
-                for opt in (g_optimizer, d_optimizer)
-            )
+            g_optimizer, d_optimizer = (opt if isinstance(opt, LossScaleOptimizer) else LossScaleOptimizer(opt)
+                                        for opt in (g_optimizer, d_optimizer))
         if g_optimizer is d_optimizer:
             raise ConfigError("g_optimizer and d_optimizer must be two different optimizer instances")
         self._compile_kwargs = dict(kwargs)
