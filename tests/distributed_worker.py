@@ -181,6 +181,7 @@ def run_multiworker(options):
     result["history"] = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     result["g_iterations"] = int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations.value))
     result["d_iterations"] = int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations.value))
+    result["patched_after_fit"] = multiworker_fit.is_applied()
     target = os.path.join(work_dir, f"out-{worker_id(strategy)}", "generator.keras")
     with chief_path(target, strategy) as path:
         gan.generator.save(path)

@@ -3,7 +3,6 @@
 `default_callbacks` returns all of them, in working order, for a run folder (`keras_s2p.runs.RunFolder`).
 """
 
-from keras_s2p.callbacks.both_optimizers_schedule import BothOptimizersSchedule
 from keras_s2p.callbacks.checkpoints import (
                                              BackupError,
                                              EpochModelCheckpoint,
@@ -20,7 +19,6 @@ from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN, TrainingDiverge
 
 __all__ = [
     "BackupError",
-    "BothOptimizersSchedule",
     "EpochModelCheckpoint",
     "HistoryCSV",
     "LearningRateLogger",

@@ -2,17 +2,17 @@
 
 import keras
 
-from keras_s2p.callbacks.both_optimizers_schedule import BothOptimizersSchedule
 from keras_s2p.callbacks.checkpoints import backup_and_restore, checkpoint_callbacks
 from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
 from keras_s2p.callbacks.loss_curves import LossCurves
 from keras_s2p.callbacks.sample_grid import SampleGrid
 from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN
+from keras_s2p.metrics import BEST_MONITOR
 from keras_s2p.runs import RunFolder
 
 
-def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10, best_monitor="val_ssim",
+def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10, best_monitor=BEST_MONITOR,
                       curves_every=1, lr_schedule=None):
     """The callbacks of a training run writing into `run_dir`.
 
@@ -25,12 +25,14 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         sample_data: ``(sketches, photos)``, a few fixed validation pairs for `SampleGrid`.
         sample_every: epochs between sample grids.
         checkpoint_every: epochs between periodic checkpoints.
-        best_monitor: metric of ``best.weights.h5`` (maximised); ``None`` without validation data.
+        best_monitor: metric of ``best.weights.h5`` (its direction from `keras_s2p.metrics`); ``None`` without
+            validation data.
         curves_every: epochs between loss-curve redraws.
-        lr_schedule: optional ``schedule(epoch, lr)`` for both optimizers (`BothOptimizersSchedule`).
+        lr_schedule: optional ``schedule(epoch, lr)`` (`keras.callbacks.LearningRateScheduler`, which moves both
+            optimizers' rates, keeping their ratio: see `keras_s2p.models.optimizer_pair.OptimizerPair`).
 
     Returns:
-        list: TerminateOnNaN, [BothOptimizersSchedule], LearningRateLogger, SampleGrid, LossCurves, periodic and
+        list: TerminateOnNaN, [LearningRateScheduler], LearningRateLogger, SampleGrid, LossCurves, periodic and
         best checkpoints, SafeBackupAndRestore, TensorBoard, HistoryCSV (kept across resumes, each epoch once).
 
     Example:
@@ -40,7 +42,7 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
     """
     run = RunFolder(run_dir)
     sketches, photos = sample_data
-    schedule = [BothOptimizersSchedule(lr_schedule)] if lr_schedule is not None else []
+    schedule = [keras.callbacks.LearningRateScheduler(lr_schedule)] if lr_schedule is not None else []
     return [
         TerminateOnNaN(),
         *schedule,

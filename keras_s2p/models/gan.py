@@ -7,8 +7,8 @@ import keras
 import tensorflow as tf
 from keras.optimizers import LossScaleOptimizer
 
+from keras_s2p.compat import multiworker_fit
 from keras_s2p.errors import ConfigError
-from keras_s2p.image_metrics import l1_per_image, psnr_per_image, ssim_per_image
 from keras_s2p.losses import (
     DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
     DEFAULT_PERCEPTUAL_LAYERS,
@@ -18,13 +18,12 @@ from keras_s2p.losses import (
     wasserstein_generator_loss,
     wasserstein_gradient_penalty,
 )
-from keras_s2p.models.critic import build_critic
+from keras_s2p.metrics import EVAL_METRICS, TRAIN_METRICS, trackers
+from keras_s2p.models.critic import build_critic, critic_features
 from keras_s2p.models.generator import build_generator
+from keras_s2p.models.optimizer_pair import OptimizerPair
 from keras_s2p.models.precise_batch_norm import recalibrate
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
-
-TRAIN_METRICS = ("d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual", "feature_matching")
-EVAL_METRICS = ("l1", "psnr", "ssim")
 
 
 def default_optimizer():
@@ -44,9 +43,10 @@ class SketchToPhotoGAN(keras.Model):
     the recorded forward pass. So one epoch over N batches makes N generator updates and ``N * critic_steps``
     critic updates.
 
-    Metrics (epoch means): ``d_loss``, ``g_loss``, ``gp``, ``w_distance`` (critic score of real minus generated),
-    ``l1`` (mean absolute error on RGB in [0, 1]), ``perceptual`` and ``feature_matching``; ``evaluate()`` and
-    validation report ``l1``, ``psnr`` and ``ssim`` of generated against real photos (inference mode, [0, 1] RGB).
+    Metrics: `keras_s2p.metrics.TRAIN_METRICS` (epoch means of the loss terms; ``w_distance`` is the critic score
+    of real minus generated, ``l1`` is on RGB in [0, 1]), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()``
+    and validation (generated against real photos, inference mode), each with the direction Keras' callbacks read
+    in mode ``"auto"``. ``model.optimizer`` is an `OptimizerPair`: Keras' learning-rate callbacks move both rates.
 
     Args:
         image_size: training image size (square). The generator itself is fully convolutional.
@@ -163,12 +163,10 @@ class SketchToPhotoGAN(keras.Model):
             self.critic = critic or build_critic(
                 image_size, critic_filters, critic_layers, critic_output, conditional_critic
             )
-        # The same critic, also returning its hidden activations (shared weights) for feature matching.
-        hidden = [layer.output for layer in self.critic.layers if isinstance(layer, keras.layers.LeakyReLU)]
-        self._critic_with_features = keras.Model(self.critic.inputs, [*hidden, self.critic.output],
-                                                 name="critic_features")
-        self._train_trackers = {name: keras.metrics.Mean(name=name) for name in TRAIN_METRICS}
-        self._eval_trackers = {name: keras.metrics.Mean(name=name) for name in EVAL_METRICS}
+        self._critic_with_features = critic_features(self.critic) if feature_matching_weight > 0 else None
+        self._train_trackers, train_list = trackers(TRAIN_METRICS, "training")
+        self._eval_trackers, eval_list = trackers(EVAL_METRICS, "evaluation")
+        self._metric_lists = [train_list, eval_list]
         self._perceptual = None
         self.g_optimizer = None
         self.d_optimizer = None
@@ -198,10 +196,13 @@ class SketchToPhotoGAN(keras.Model):
                                         for opt in (g_optimizer, d_optimizer))
         if g_optimizer is d_optimizer:
             raise ConfigError("g_optimizer and d_optimizer must be two different optimizer instances")
+        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            multiworker_fit.apply()  # Keras' own fit() fails under this strategy (keras_s2p.compat.multiworker_fit)
         self._compile_kwargs = dict(kwargs)
-        # `optimizer` is the generator's, so Keras callbacks that read `model.optimizer` see a real optimizer.
         super().compile(optimizer=g_optimizer, **kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        # What Keras' callbacks read and set: one learning rate moving both optimizers (see OptimizerPair).
+        self.optimizer = OptimizerPair(g_optimizer, d_optimizer)
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.critic.trainable_variables)
         if build_perceptual:
@@ -254,7 +255,19 @@ class SketchToPhotoGAN(keras.Model):
     # ----------------------------------------------------------------------------------------------- steps
     @property
     def metrics(self):
-        return [*self._train_trackers.values(), *self._eval_trackers.values()]
+        """Two Keras metric lists, training and evaluation: each tracker carries its direction for mode "auto"."""
+        return list(self._metric_lists)
+
+    def fit(self, *args, **kwargs):
+        """`keras.Model.fit`; at the end, optimizers with ``use_ema=True`` put their averages into the weights.
+
+        Keras does that only for a single optimizer; here each one finalises its own network.
+        """
+        history = super().fit(*args, **kwargs)
+        if history.epoch:
+            self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
+            self.d_optimizer.finalize_variable_values(self.critic.trainable_variables)
+        return history
 
     def call(self, sketch, training=False):
         return self.generator(sketch, training=training)
@@ -306,7 +319,10 @@ class SketchToPhotoGAN(keras.Model):
         matching = self.feature_matching_weight > 0
         real_hidden = self._critic(sketch, photo, features=True)[0] if matching else None
         with g_tape:
-            fake_hidden, fake_scores = self._critic(sketch, fake, features=True)
+            if matching:
+                fake_hidden, fake_scores = self._critic(sketch, fake, features=True)
+            else:
+                fake_scores = self._critic(sketch, fake)
             adversarial = wasserstein_generator_loss(fake_scores)
             l1 = l1_loss(photo, fake)
             g_loss = adversarial + self.l1_weight * l1
@@ -331,8 +347,8 @@ class SketchToPhotoGAN(keras.Model):
     def test_step(self, data):
         sketch, photo = data[0], data[1]
         fake = self.generator(sketch, training=False)
-        for name, score in (("l1", l1_per_image), ("psnr", psnr_per_image), ("ssim", ssim_per_image)):
-            self._eval_trackers[name].update_state(score(photo, fake))
+        for name, metric in EVAL_METRICS.items():
+            self._eval_trackers[name].update_state(metric.score(photo, fake))
         return {name: tracker.result() for name, tracker in self._eval_trackers.items()}
 
     # ----------------------------------------------------------------------------------------------- config
