@@ -45,6 +45,8 @@ TRAIN_METRICS = {
 }
 #: The totals the two optimizers minimise; the other training metrics are terms of these.
 LOSS_TOTALS = ("d_loss", "g_loss")
+#: Also logged in training: the sum of `LOSS_TOTALS`, under the name Keras' own callbacks read (`TerminateOnNaN`).
+LOSS = "loss"
 #: Evaluation metrics (``evaluate()``, and validation as ``val_<name>``): RGB in [0, 1], inference mode.
 EVAL_METRICS = {
     "l1": Metric("down", "validation", score=l1_per_image),

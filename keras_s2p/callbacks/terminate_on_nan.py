@@ -19,8 +19,8 @@ class TrainingDivergedError(S2PError, RuntimeError):
 class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     """Stops training as soon as a monitored loss is NaN or infinite, or the weights are.
 
-    Keras' own `TerminateOnNaN` only looks at ``logs["loss"]``, which `SketchToPhotoGAN` does not report, so
-    with this model it never fires. This one checks every training metric (`keras_s2p.metrics.TRAIN_METRICS`: the
+    Keras' own `TerminateOnNaN` only looks at ``logs["loss"]`` (``d_loss + g_loss`` for `SketchToPhotoGAN`) and
+    says no more than that. This one checks every training metric (`keras_s2p.metrics.TRAIN_METRICS`: the
     loss terms first, then the totals ``d_loss``/``g_loss``) after every batch, and names the
     first non-finite term, the epoch, the batch and the generator step. At the end of each epoch, before the
     checkpoint and backup callbacks (it comes first in `default_callbacks`), it also checks that every weight

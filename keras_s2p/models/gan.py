@@ -18,7 +18,7 @@ from keras_s2p.losses import (
     wasserstein_generator_loss,
     wasserstein_gradient_penalty,
 )
-from keras_s2p.metrics import EVAL_METRICS, TRAIN_METRICS, trackers
+from keras_s2p.metrics import EVAL_METRICS, LOSS, LOSS_TOTALS, TRAIN_METRICS, trackers
 from keras_s2p.models.critic import build_critic, critic_features
 from keras_s2p.models.generator import build_generator
 from keras_s2p.models.optimizer_pair import OptimizerPair
@@ -44,7 +44,8 @@ class SketchToPhotoGAN(keras.Model):
     critic updates.
 
     Metrics: `keras_s2p.metrics.TRAIN_METRICS` (epoch means of the loss terms; ``w_distance`` is the critic score
-    of real minus generated, ``l1`` is on RGB in [0, 1]), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()``
+    of real minus generated, ``l1`` is on RGB in [0, 1]; ``loss`` is ``d_loss + g_loss``, for Keras' callbacks
+    that read ``loss``), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()``
     and validation (generated against real photos, inference mode), each with the direction Keras' callbacks read
     in mode ``"auto"``. ``model.optimizer`` is an `OptimizerPair`: Keras' learning-rate callbacks move both rates.
 
@@ -342,7 +343,9 @@ class SketchToPhotoGAN(keras.Model):
         track["l1"].update_state(l1 / 2.0)  # reported on [0, 1] RGB, like the evaluation metric
         track["perceptual"].update_state(perceptual)
         track["feature_matching"].update_state(feature_matching)
-        return {name: tracker.result() for name, tracker in track.items()}
+        logs = {name: tracker.result() for name, tracker in track.items()}
+        logs[LOSS] = tf.add_n([logs[name] for name in LOSS_TOTALS])
+        return logs
 
     def test_step(self, data):
         sketch, photo = data[0], data[1]
