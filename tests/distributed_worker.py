@@ -9,7 +9,8 @@ a fresh process:
 
     TF_CONFIG=... python tests/distributed_worker.py multiworker OUT.json OPTIONS_JSON
         one worker of a MultiWorkerMirroredStrategy cluster; OPTIONS_JSON: {"model": "dense"|"gan",
-        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}.
+        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}. "patch": false creates the
+        strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then applies the fix).
 
 OUT.json holds {"ok": bool, "error": str, ...}; a multi-worker GAN worker also appends one JSON line per finished
 epoch to WORK_DIR/events-<worker>.jsonl, so a worker killed with os._exit still leaves its record.
