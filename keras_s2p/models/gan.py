@@ -44,10 +44,10 @@ class SketchToPhotoGAN(keras.Model):
     critic updates.
 
     Metrics: `keras_s2p.metrics.TRAIN_METRICS` (epoch means of the loss terms; ``w_distance`` is the critic score
-    of real minus generated, ``l1`` is on RGB in [0, 1]; ``loss`` is ``d_loss + g_loss``, for Keras' callbacks
-    that read ``loss``), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()``
-    and validation (generated against real photos, inference mode), each with the direction Keras' callbacks read
-    in mode ``"auto"``. ``model.optimizer`` is an `OptimizerPair`: Keras' learning-rate callbacks move both rates.
+    of real minus generated, ``l1`` is on RGB in [0, 1]), ``loss`` (``d_loss + g_loss``, which Keras' callbacks
+    read), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()`` and validation (generated against real photos,
+    inference mode), each with the direction Keras' callbacks read in mode ``"auto"``. ``model.optimizer`` is an
+    `OptimizerPair`: Keras' learning-rate callbacks move both optimizers' rates.
 
     Args:
         image_size: training image size (square). The generator itself is fully convolutional.
