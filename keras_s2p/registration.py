@@ -9,7 +9,6 @@ the two imports has finished.
 """
 
 import importlib
-import importlib.abc
 import sys
 
 #: The modules defining every class keras-s2p writes into a saved file.
@@ -23,8 +22,10 @@ def register():
         importlib.import_module(name)
 
 
-class _RegisterAfterImport(importlib.abc.MetaPathFinder):
-    """Finds nothing itself; wraps the loaders of Keras and TensorFlow to call `register` once both have loaded."""
+class _RegisterAfterImport:
+    """A `sys.meta_path` finder that finds nothing itself: it wraps the loaders of Keras and TensorFlow so that
+    `register` runs once both have loaded (`importlib.abc.MetaPathFinder` is not subclassed: importing it costs
+    ``s2p --help`` more than everything else here)."""
 
     def __init__(self):
         self.loading = 0
