@@ -52,7 +52,8 @@ def main():
     (v32, g32, t32), (v16, g16, t16) = results["float32"], results["mixed_bfloat16"]
     cosine = float(g32 @ g16 / (np.linalg.norm(g32) * np.linalg.norm(g16)))
     print(f"loss      float32 {v32:.6g}   bfloat16 {v16:.6g}   relative difference {abs(v16 - v32) / abs(v32):.2%}")
-    print(f"gradient  cosine similarity {cosine:.5f}   norm ratio bf16/f32 {np.linalg.norm(g16) / np.linalg.norm(g32):.4f}")
+    ratio = np.linalg.norm(g16) / np.linalg.norm(g32)
+    print(f"gradient  cosine similarity {cosine:.5f}   norm ratio bf16/f32 {ratio:.4f}")
     print(f"time per loss+gradient  float32 {t32 * 1e3:.0f} ms   bfloat16 {t16 * 1e3:.0f} ms   "
           f"speed-up {t32 / t16:.2f}x")
 

@@ -127,7 +127,8 @@ def peak_flops(dtype, repeats=5):
         x = tf.cast(tf.random.normal((b, h, w, cin)), dtype)
         kernel = tf.cast(tf.random.normal((k, k, cin, cout)), dtype)
         conv = tf.function(lambda x=x, kernel=kernel: tf.nn.conv2d(x, kernel, 1, "SAME")[0, 0, 0, 0])
-        convs.append(_rate(2 * b * h * w * cin * cout * k * k, _median_times(lambda: conv().numpy(), repeats, 3)))
+        seconds = _median_times(lambda conv=conv: conv().numpy(), repeats, 3)
+        convs.append(_rate(2 * b * h * w * cin * cout * k * k, seconds))
     return mm, max(convs, key=lambda r: r[1])
 
 

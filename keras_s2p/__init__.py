@@ -1,6 +1,8 @@
 """keras-s2p: sketch-to-photo GANs the Keras way.
 
-Submodules and the main classes load on first use, so ``s2p --help`` does not pay for importing TensorFlow.
+Submodules and the main classes load on first use, so ``s2p --help`` does not pay for importing TensorFlow; the
+classes saved in keras-s2p's files register with Keras as soon as Keras is loaded (`keras_s2p.registration`), so
+after ``import keras_s2p`` ``keras.saving.load_model`` reads every file keras-s2p writes.
 
 Example:
     >>> import keras_s2p as s2p
@@ -12,6 +14,7 @@ Example:
 import importlib
 
 from keras_s2p.errors import ConfigError, DataError, S2PError, WeightsUnavailableError
+from keras_s2p.registration import register_when_keras_loads
 
 __version__ = "0.1.0"
 
@@ -21,7 +24,7 @@ _LAZY = {
     "build_critic": ("keras_s2p.models.critic", "build_critic"),
     "train": ("keras_s2p.training", "train"),
 }
-_SUBMODULES = ("callbacks", "data", "distribute", "evaluation", "export", "losses", "precision", "runs")
+_SUBMODULES = ("callbacks", "data", "distribute", "evaluation", "export", "losses", "metrics", "precision", "runs")
 
 __all__ = ["ConfigError", "DataError", "S2PError", "WeightsUnavailableError", *_LAZY, *_SUBMODULES]
 
@@ -33,3 +36,6 @@ def __getattr__(name):
     if name in _SUBMODULES:
         return importlib.import_module(f"keras_s2p.{name}")
     raise AttributeError(f"module 'keras_s2p' has no attribute {name!r}")
+
+
+register_when_keras_loads()

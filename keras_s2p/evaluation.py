@@ -3,9 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from keras_s2p.image_metrics import l1_per_image, psnr_per_image, ssim_per_image
-
-SCORES = {"l1": l1_per_image, "psnr": psnr_per_image, "ssim": ssim_per_image}
+from keras_s2p.metrics import EVAL_METRICS
 
 
 def evaluate_generator(generator, dataset, fid_scorer=None):
@@ -17,18 +15,19 @@ def evaluate_generator(generator, dataset, fid_scorer=None):
         fid_scorer: a `keras_s2p.fid.FIDScorer` to add ``"fid"`` (generated vs real photos), or ``None``.
 
     Returns:
-        dict: ``{"count": N, "l1": mean, "psnr": mean, "ssim": mean, "l1_std": ..., ...[, "fid": ...]}``.
+        dict: ``{"count": N, <name>: mean, <name>_std: std, ...[, "fid": ...]}`` for every
+        `keras_s2p.metrics.EVAL_METRICS` name.
 
     Example:
         >>> scores = evaluate_generator(gan.generator, val_ds)
     """
     predict = tf.function(lambda x: generator(x, training=False))
-    values = {name: [] for name in SCORES}
+    values = {name: [] for name in EVAL_METRICS}
     reals, fakes = [], []
     for sketch, photo in dataset:
         fake = predict(sketch)
-        for name, score in SCORES.items():
-            values[name].append(score(photo, fake).numpy())
+        for name, metric in EVAL_METRICS.items():
+            values[name].append(metric.score(photo, fake).numpy())
         if fid_scorer is not None:
             reals.append(photo.numpy())
             fakes.append(fake.numpy())

@@ -6,7 +6,6 @@ gradient penalty in reduced precision.
 
 import keras
 import tensorflow as tf
-from keras import ops
 
 from keras_s2p.errors import ConfigError
 from keras_s2p.precision import dtype_policy_scope
@@ -108,7 +107,8 @@ class PerceptualLoss:
             unknown = [name for name in layers if name not in known]
             if unknown:
                 raise ConfigError(f"unknown VGG19 layer(s) {unknown}; choose from {sorted(known)}")
-            self.features = keras.Model(vgg.input, [vgg.get_layer(name).output for name in layers], name="vgg19_features")
+            outputs = [vgg.get_layer(name).output for name in layers]
+            self.features = keras.Model(vgg.input, outputs, name="vgg19_features")
         self.features.trainable = False
         self.layers, self.layer_weights, self.dtype = layers, layer_weights, dtype
 

@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 
 from keras_s2p.errors import ConfigError, WeightsUnavailableError
-from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, TRAINING_DEFAULTS as DEFAULTS
+from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS
+from keras_s2p.options import TRAINING_DEFAULTS as DEFAULTS
 
 
 def train(

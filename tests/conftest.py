@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from tiny_settings import TINY, random_pairs
 
+
 @pytest.fixture
 def tiny_kwargs():
     """Constructor arguments of a GAN small enough to train a few steps in a second."""

@@ -9,7 +9,8 @@ a fresh process:
 
     TF_CONFIG=... python tests/distributed_worker.py multiworker OUT.json OPTIONS_JSON
         one worker of a MultiWorkerMirroredStrategy cluster; OPTIONS_JSON: {"model": "dense"|"gan",
-        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}.
+        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}. "patch": false creates the
+        strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then applies the fix).
 
 OUT.json holds {"ok": bool, "error": str, ...}; a multi-worker GAN worker also appends one JSON line per finished
 epoch to WORK_DIR/events-<worker>.jsonl, so a worker killed with os._exit still leaves its record.
@@ -181,6 +182,7 @@ def run_multiworker(options):
     result["history"] = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     result["g_iterations"] = int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations.value))
     result["d_iterations"] = int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations.value))
+    result["patched_after_fit"] = multiworker_fit.is_applied()
     target = os.path.join(work_dir, f"out-{worker_id(strategy)}", "generator.keras")
     with chief_path(target, strategy) as path:
         gan.generator.save(path)

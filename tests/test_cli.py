@@ -11,6 +11,8 @@ import pytest
 
 from keras_s2p.data import builtin_pairs, load_image, save_image
 
+pytestmark = pytest.mark.slow  # every test runs the s2p command line in a subprocess
+
 TINY_TRAIN = ["--image-size", "32", "--batch-size", "8", "--builtin-pairs", "40", "--validation-split", "8",
               "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4", "--critic-steps", "1",
               "--perceptual-weight", "0", "--precision", "float32", "--quiet"]
@@ -183,9 +185,11 @@ def test_presets_fill_unset_options_only():
 
     argv = ["train", "--preset", "faces", "--epochs", "7"]
     args = apply_preset(build_parser().parse_args(argv), argv)
-    assert apply_preset(build_parser().parse_args(argv + ["--no-skip-connections"]), argv + ["--no-skip-connections"]).skip_connections is False
+    no_skips = argv + ["--no-skip-connections"]
+    assert apply_preset(build_parser().parse_args(no_skips), no_skips).skip_connections is False  # also --no-*
     assert args.epochs == 7  # explicit flag wins
-    assert args.skip_connections is PRESETS["faces"]["skip_connections"] and args.batch_size == PRESETS["faces"]["batch_size"]
+    assert args.skip_connections is PRESETS["faces"]["skip_connections"]
+    assert args.batch_size == PRESETS["faces"]["batch_size"]
     train_flags = {action.dest for action in build_parser()._subparsers._group_actions[0].choices["train"]._actions}
     for name in PRESETS:
         assert set(PRESETS[name]) <= train_flags, name  # every preset key is an `s2p train` option

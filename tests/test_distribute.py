@@ -173,6 +173,7 @@ def _relative_deviation(result, name):
 TOLERANCE = 1e-2
 
 
+@pytest.mark.slow
 def test_mirrored_two_replicas_match_single_device(tmp_path):
     # SGD, not Adam: Adam normalises the gradient scale, so a wrongly scaled loss would go unnoticed.
     result = _run_mirrored(tmp_path, {"steps": 3, "optimizer": "sgd", "norm": "sync_batch", "gp_weight": 10.0,

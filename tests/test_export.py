@@ -1,7 +1,7 @@
-"""Each export must give the photo the Keras generator gives.
+"""Each export of a model trained in mixed bfloat16 must give the photo its Keras generator gives in float32.
 
 Tolerances: float outputs within 1e-5 (SavedModel ``serve_float``, reloaded ``.keras`` 1e-6); uint8 outputs within
-1 level of 255 (float differences of ~1e-6 can flip a rounding).
+1 level of 255 (float differences of ~1e-6 can flip a rounding); quantised TFLite within `QUANTISED_LEVELS`.
 """
 
 import keras
@@ -9,15 +9,28 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_s2p import ConfigError, SketchToPhotoGAN
-from keras_s2p.export import export_model
+from keras_s2p import ConfigError, S2PError, SketchToPhotoGAN
+from keras_s2p.export import export_model, float32_generator
+from tiny_settings import TINY, random_pairs
+
+# Quantised TFLite against the float32 Keras output, in uint8 levels (of 255): (max, mean) allowed. Measured over
+# several trainings: float16 max 1, mean 0.03; int8 (dynamic range) max 7-11, mean about 1.
+QUANTISED_LEVELS = {"float16": (2, 0.25), "int8": (16, 2.0)}
+
+
+def _trained(precision):
+    keras.utils.set_random_seed(0)
+    gan = SketchToPhotoGAN(**{**TINY, "precision": precision})
+    gan.compile()
+    gan.fit(tf.data.Dataset.from_tensor_slices(random_pairs(8)).batch(4), epochs=1, verbose=0)  # 2 steps
+    return gan
 
 
 @pytest.fixture(scope="module")
 def gan():
-    from tiny_settings import TINY
-
-    return SketchToPhotoGAN(**TINY)
+    gan = _trained("mixed_bfloat16")
+    assert gan.generator.get_layer("stem_conv").compute_dtype == "bfloat16"
+    return gan
 
 
 @pytest.fixture
@@ -25,16 +38,30 @@ def images():
     return np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
 
 
+def _float32(gan, sketches):
+    """The reference: the trained generator's weights, computing in float32."""
+    return float32_generator(gan.generator)(sketches, training=False).numpy()
+
+
 def _expected_uint8(gan, images):
-    photos = gan.generator(images.astype("float32") / 127.5 - 1, training=False).numpy()
+    photos = _float32(gan, images.astype("float32") / 127.5 - 1)
     return np.clip(np.round((photos + 1) * 127.5), 0, 255)
+
+
+def test_float32_copy_holds_the_trained_weights(gan, images):
+    copy = float32_generator(gan.generator)
+    assert {layer.compute_dtype for layer in copy.layers} == {"float32"}
+    for trained, copied in zip(gan.generator.weights, copy.weights):
+        np.testing.assert_array_equal(trained.numpy(), copied.numpy())
+    sketches = images.astype("float32") / 127.5 - 1  # bfloat16 activations differ by their rounding only
+    np.testing.assert_allclose(copy(sketches), gan.generator(sketches, training=False), atol=0.1)
 
 
 def test_keras_export(gan, images, tmp_path):
     path = export_model(gan, tmp_path / "generator.keras", format="keras")
     sketches = images.astype("float32") / 127.5 - 1
-    np.testing.assert_allclose(keras.saving.load_model(path)(sketches, training=False),
-                               gan.generator(sketches, training=False), atol=1e-6)
+    np.testing.assert_allclose(keras.saving.load_model(path)(sketches, training=False), _float32(gan, sketches),
+                               atol=1e-6)
 
 
 def test_saved_model_signatures(gan, images, tmp_path):
@@ -46,25 +73,56 @@ def test_saved_model_signatures(gan, images, tmp_path):
     np.testing.assert_allclose(photos, _expected_uint8(gan, images), atol=1)
     sketches = images.astype("float32") / 127.5 - 1
     np.testing.assert_allclose(loaded.signatures["serve_float"](sketches=tf.constant(sketches))["photos"],
-                               gan.generator(sketches, training=False), atol=1e-5)
+                               _float32(gan, sketches), atol=1e-5)
     # another size: resized to the training size and back
     other = np.random.default_rng(1).integers(0, 256, (1, 48, 40, 3), dtype=np.uint8)
     photos = loaded.signatures["serve"](images=tf.constant(other))["photos"].numpy()
     assert photos.shape == (1, 48, 40, 3)
     small = tf.image.resize(other.astype("float32"), (32, 32), antialias=True) / 127.5 - 1
-    expected = tf.image.resize(gan.generator(small, training=False), (48, 40))
+    expected = tf.image.resize(_float32(gan, small), (48, 40))
     np.testing.assert_allclose(photos, np.clip(np.round((expected.numpy() + 1) * 127.5), 0, 255), atol=1)
 
 
-def test_tflite_export(gan, images, tmp_path):
-    path = export_model(gan, tmp_path / "generator.tflite", format="tflite")
+def _tflite_photos(path, image):
     interpreter = tf.lite.Interpreter(model_path=str(path))
     interpreter.allocate_tensors()
     (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
     assert tuple(inp["shape"]) == (1, 32, 32, 3) and inp["dtype"] == np.uint8
-    interpreter.set_tensor(inp["index"], images[:1])
+    interpreter.set_tensor(inp["index"], image)
     interpreter.invoke()
-    np.testing.assert_allclose(interpreter.get_tensor(out["index"]), _expected_uint8(gan, images[:1]), atol=1)
+    return interpreter.get_tensor(out["index"]).astype("float32")
+
+
+def test_tflite_export(gan, images, tmp_path):
+    path = export_model(gan, tmp_path / "generator.tflite", format="tflite")
+    np.testing.assert_allclose(_tflite_photos(path, images[:1]), _expected_uint8(gan, images[:1]), atol=1)
+
+
+@pytest.mark.parametrize("quantize", ["float16", "int8"])
+def test_quantised_tflite_export(gan, images, tmp_path, quantize):
+    plain = export_model(gan, tmp_path / "plain.tflite", format="tflite")
+    path = export_model(gan, tmp_path / f"{quantize}.tflite", format="tflite", quantize=quantize)
+    assert path.stat().st_size < 0.7 * plain.stat().st_size
+    difference = np.abs(_tflite_photos(path, images[:1]) - _expected_uint8(gan, images[:1]))
+    largest, mean = QUANTISED_LEVELS[quantize]
+    assert difference.max() <= largest and difference.mean() <= mean, (difference.max(), difference.mean())
+
+
+def test_model_trained_in_float16_exports_too(images, tmp_path):
+    gan = _trained("mixed_float16")
+    path = export_model(gan, tmp_path / "generator.tflite", format="tflite")
+    np.testing.assert_allclose(_tflite_photos(path, images[:1]), _expected_uint8(gan, images[:1]), atol=1)
+
+
+def test_converter_failure_is_one_line(gan, tmp_path, monkeypatch):
+    def fail(self):
+        raise RuntimeError("\n".join(["loc(fused[...]): note: see current operation"] * 600
+                                      + ["<unknown>:0: error: failed to legalize operation 'tf.Foo'"] * 600))
+
+    monkeypatch.setattr(tf.lite.TFLiteConverter, "convert", fail)
+    with pytest.raises(S2PError) as error:
+        export_model(gan, tmp_path / "m.tflite", format="tflite")
+    assert str(error.value) == "TFLite conversion failed: <unknown>:0: error: failed to legalize operation 'tf.Foo'"
 
 
 def test_bad_export_arguments(gan, tmp_path):
@@ -74,3 +132,7 @@ def test_bad_export_arguments(gan, tmp_path):
         export_model(gan, tmp_path / "m.h5", format="keras")
     with pytest.raises(ConfigError, match="needs image_size"):
         export_model(gan.generator, tmp_path / "m")
+    with pytest.raises(ConfigError, match="quantize='int8': only the tflite format"):
+        export_model(gan, tmp_path / "m", quantize="int8")
+    with pytest.raises(ConfigError, match="quantize='int4'"):
+        export_model(gan, tmp_path / "m.tflite", format="tflite", quantize="int4")

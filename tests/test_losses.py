@@ -16,7 +16,10 @@ def test_wasserstein_losses():
 def test_gradient_penalty_linear_critic_matches_hand_computation():
     rng = np.random.default_rng(1)
     w = tf.constant(rng.normal(size=(1, 4, 4, 3)).astype("float32"))
-    critic = lambda x: tf.reduce_sum(w * x, axis=[1, 2, 3])
+
+    def critic(x):
+        return tf.reduce_sum(w * x, axis=[1, 2, 3])
+
     real = tf.constant(rng.normal(size=(5, 4, 4, 3)).astype("float32"))
     fake = tf.constant(rng.normal(size=(5, 4, 4, 3)).astype("float32"))
     expected = (np.linalg.norm(w.numpy()) - 1.0) ** 2  # the gradient of a linear critic is w everywhere
@@ -28,7 +31,10 @@ def test_gradient_penalty_is_per_sample():
     x = np.zeros((2, 2, 2, 1), "float32")
     x[0] = 1.0  # ||x_0|| = 2
     x[1] = 0.25  # ||x_1|| = 0.5
-    critic = lambda v: 0.5 * tf.reduce_sum(v * v, axis=[1, 2, 3])
+
+    def critic(v):
+        return 0.5 * tf.reduce_sum(v * v, axis=[1, 2, 3])
+
     gp = float(losses.wasserstein_gradient_penalty(critic, x, x))
     assert gp == pytest.approx(((2 - 1) ** 2 + (0.5 - 1) ** 2) / 2, rel=1e-4)
 

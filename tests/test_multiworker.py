@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # subprocess-heavy
+
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_worker.py")
 TIMEOUT_S = 120  # safety bound per cluster run; measured 30-70 s per test on 2 shared cores
 
@@ -198,3 +200,18 @@ def test_cli_trains_on_two_workers_and_only_the_chief_writes_the_run_folder(tmp_
     worker = run_dir / "workers" / "worker-1"
     assert (worker / "history.csv").is_file()  # the other worker's own files stay apart from the chief's
     assert not (worker / "model.keras").exists()
+
+
+def test_gan_fit_under_a_strategy_the_user_created(tmp_path):
+    """A MultiWorkerMirroredStrategy made with TensorFlow's own constructor (not make_strategy): compile applies
+    the Keras fix, and fit() trains on both workers."""
+    work_dir = tmp_path / "run"
+    work_dir.mkdir()
+    with Cluster(tmp_path, {"model": "gan", "patch": False, "epochs": 1, "work_dir": str(work_dir)}) as cluster:
+        codes = cluster.wait()
+        results = [cluster.result(0), cluster.result(1)]
+        assert codes == [0, 0], f"exit codes {codes}\n{cluster.log(0)}\n{cluster.log(1)}"
+    for result in results:
+        assert result["ok"], result.get("traceback")
+        assert not result["patched"] and result["patched_after_fit"]  # not patched before the GAN was compiled
+        assert result["replicas"] == 2 and result["g_iterations"] == 2

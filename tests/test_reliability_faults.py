@@ -136,6 +136,7 @@ def test_missing_latest_backup_falls_back_too(two_epoch_run):
     assert history_epochs(two_epoch_run) == [0, 1]
 
 
+@pytest.mark.slow
 def test_partial_backup_without_a_previous_one_is_a_clear_error(two_epoch_run):
     backup = two_epoch_run / "backup"
     (backup / "latest.weights.h5.bkp").unlink()
@@ -153,6 +154,7 @@ def test_partial_backup_without_a_previous_one_is_a_clear_error(two_epoch_run):
     assert len(errors) == 1 and "latest.weights.h5" in errors[0], result.stderr
 
 
+@pytest.mark.slow
 def test_unwritable_run_folder_fails_before_training(tmp_path):
     (tmp_path / "blocked").write_text("a file where the run folder should be")
     start = time.monotonic()
@@ -268,6 +270,7 @@ def test_terminate_on_nan_names_the_term_not_only_the_total():
         stop.on_batch_end(2, {"d_loss": float("inf"), "gp": float("inf"), "g_loss": 1.0, "l1": 0.5})
 
 
+@pytest.mark.slow
 def test_huge_learning_rate_diverges_with_one_line_and_no_model_written(tmp_path):
     run_dir = tmp_path / "run"
     result = subprocess.run(

@@ -12,7 +12,6 @@ import warnings
 import zlib
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -101,7 +100,8 @@ def test_loader_never_crashes_and_never_drops_valid_pairs(tmp_path_factory, junk
         message = str(error)
         assert "\n" not in message
         # the error names an offending file: undecodable/huge, or unpaired under strict pairing
-        named = {n for n in bad_names | (unpaired if strict else set()) if n in message or n.rsplit(".", 1)[0] in message}
+        offending = bad_names | (unpaired if strict else set())
+        named = {n for n in offending if n in message or n.rsplit(".", 1)[0] in message}
         assert named, (message, bad_names, unpaired)
         return
     # success: nothing bad was used, and every pair (valid ones included) is in the dataset
@@ -131,7 +131,8 @@ def test_generate_skips_bad_inputs_writes_the_rest(tmp_path):
         bad.append(f"bad{i}")
     (inputs / "notes.txt").write_text("not an image")  # skipped with a warning: not an image extension
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "keras_s2p", "generate", "--model", str(tmp_path / "generator.keras"),
+    model = str(tmp_path / "generator.keras")
+    result = subprocess.run([sys.executable, "-m", "keras_s2p", "generate", "--model", model,
                              str(inputs), "--output", str(out), "--batch-size", "4"],
                             capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]

@@ -12,6 +12,8 @@ import h5py
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # subprocess-heavy
+
 # 200 built-in pairs, 8 held out, batch 8: 24 steps per epoch, long enough for a kill to land mid-epoch.
 STEPS = 24
 TRAIN = ["--image-size", "32", "--batch-size", "8", "--builtin-pairs", "200", "--validation-split", "8",

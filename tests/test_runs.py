@@ -3,8 +3,7 @@ import json
 
 import pytest
 
-from keras_s2p import S2PError
-from keras_s2p import runs
+from keras_s2p import S2PError, runs
 from keras_s2p.runs import RunFolder, RunFolderError
 
 

@@ -11,6 +11,7 @@ import keras
 from keras_s2p.atomic import _fsync, _temp_sibling, atomic_path, atomic_write_text
 from keras_s2p.compat.saving_skipset import ensure_skipset_cache
 from keras_s2p.errors import ConfigError, S2PError
+from keras_s2p.metrics import BEST_MONITOR
 from keras_s2p.runs import RunFolder
 
 EPOCH_ATTR = "keras_s2p_epoch"  # the epoch a backup ends, stored inside the weights file itself
@@ -68,7 +69,7 @@ class EpochModelCheckpoint(keras.callbacks.ModelCheckpoint):
             atomic_write_text(self.best_path, json.dumps({self.monitor: float(self.best), "epoch": epoch + 1}))
 
 
-def checkpoint_callbacks(run_dir, every=10, best_monitor="val_ssim", best_mode="max"):
+def checkpoint_callbacks(run_dir, every=10, best_monitor=BEST_MONITOR, best_mode="auto"):
     """Weight checkpoints under ``<run_dir>/checkpoints``.
 
     Args:
@@ -76,7 +77,7 @@ def checkpoint_callbacks(run_dir, every=10, best_monitor="val_ssim", best_mode="
         every: epochs between ``epoch_XXXX.weights.h5`` files (1-based epoch numbers).
         best_monitor: the metric for ``best.weights.h5``; ``None`` for no best checkpoint (e.g. no
             validation data: Keras would otherwise warn and save every epoch).
-        best_mode: ``"max"`` or ``"min"``.
+        best_mode: ``"auto"`` (the metric's declared direction, `keras_s2p.metrics`), ``"max"`` or ``"min"``.
 
     Returns:
         list of `EpochModelCheckpoint`: the periodic one, then the best one.
@@ -108,7 +109,8 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
       read from the weights file.
 
     On resume the latest backup is loaded; if it is missing, truncated or unreadable, the previous one is
-    loaded with a warning naming the damaged file (kept as ``latest.weights.h5.damaged``); if neither loads, `BackupError` names the files.
+    loaded with a warning naming the damaged file (kept as ``latest.weights.h5.damaged``); if neither loads,
+    `BackupError` names the files.
     ``restored_epoch`` is the epoch training continues from (``None`` on a fresh start).
     """
 

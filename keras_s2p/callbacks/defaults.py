@@ -2,18 +2,18 @@
 
 import keras
 
-from keras_s2p.callbacks.both_optimizers_schedule import BothOptimizersSchedule
 from keras_s2p.callbacks.checkpoints import backup_and_restore, checkpoint_callbacks
 from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
 from keras_s2p.callbacks.loss_curves import LossCurves
-from keras_s2p.models.precise_batch_norm import RecalibrateBatchNorm
 from keras_s2p.callbacks.sample_grid import SampleGrid
 from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN
+from keras_s2p.metrics import BEST_MONITOR
+from keras_s2p.models.precise_batch_norm import RecalibrateBatchNorm
 from keras_s2p.runs import RunFolder
 
 
-def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10, best_monitor="val_ssim",
+def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10, best_monitor=BEST_MONITOR,
                       curves_every=1, lr_schedule=None, calibration_data=None):
     """The callbacks of a training run writing into `run_dir`.
 
@@ -26,13 +26,16 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         sample_data: ``(sketches, photos)``, a few fixed validation pairs for `SampleGrid`.
         sample_every: epochs between sample grids.
         checkpoint_every: epochs between periodic checkpoints.
-        best_monitor: metric of ``best.weights.h5`` (maximised); ``None`` without validation data.
+        best_monitor: metric of ``best.weights.h5`` (its direction from `keras_s2p.metrics`); ``None`` without
+            validation data.
         curves_every: epochs between loss-curve redraws.
-        lr_schedule: optional ``schedule(epoch, lr)`` for both optimizers (`BothOptimizersSchedule`).
+        lr_schedule: optional ``schedule(epoch, lr)`` (`keras.callbacks.LearningRateScheduler`, which moves both
+            optimizers' rates, keeping their ratio: see `keras_s2p.models.optimizer_pair.OptimizerPair`).
         calibration_data: training batches for `RecalibrateBatchNorm` (generators with BatchNorm); ``None``: none.
 
     Returns:
-        list: TerminateOnNaN, [RecalibrateBatchNorm], [BothOptimizersSchedule], LearningRateLogger, SampleGrid, LossCurves, periodic and
+        list: TerminateOnNaN, [RecalibrateBatchNorm], [LearningRateScheduler], LearningRateLogger, SampleGrid,
+        LossCurves, periodic and
         best checkpoints, SafeBackupAndRestore, TensorBoard, HistoryCSV (kept across resumes, each epoch once).
 
     Example:
@@ -42,7 +45,7 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
     """
     run = RunFolder(run_dir)
     sketches, photos = sample_data
-    schedule = [BothOptimizersSchedule(lr_schedule)] if lr_schedule is not None else []
+    schedule = [keras.callbacks.LearningRateScheduler(lr_schedule)] if lr_schedule is not None else []
     calibrate = [RecalibrateBatchNorm(calibration_data)] if calibration_data is not None else []
     return [
         TerminateOnNaN(),

@@ -10,15 +10,24 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from keras_s2p.atomic import atomic_path
+from keras_s2p.callbacks._optimizers import LEARNING_RATES
 from keras_s2p.errors import ConfigError
+from keras_s2p.metrics import EVAL_METRICS, TRAIN_METRICS, validation_name
 
-# (title, metrics on the left axis, metrics on the right axis): each group's metrics differ in scale.
-GROUPS = (
-    ("critic", ("d_loss", "w_distance"), ("gp",)),
-    ("generator", ("g_loss",), ("l1", "perceptual")),
-    ("validation", ("val_l1", "val_ssim"), ("val_psnr",)),
-    ("learning rate", ("g_lr", "d_lr"), ()),
-)
+
+def _groups():
+    """(title, metrics on the left axis, metrics on the right axis) per panel declared in `keras_s2p.metrics`,
+    then the learning rates."""
+    panels = {}
+    declared = [*TRAIN_METRICS.items(), *((validation_name(name), m) for name, m in EVAL_METRICS.items())]
+    for name, metric in declared:
+        left, right = panels.setdefault(metric.panel, ([], []))
+        (right if metric.right_axis else left).append(name)
+    return (*((title, tuple(left), tuple(right)) for title, (left, right) in panels.items()),
+            ("learning rate", LEARNING_RATES, ()))
+
+
+GROUPS = _groups()
 
 
 def _float(text):
@@ -31,10 +40,9 @@ def _float(text):
 class LossCurves(keras.callbacks.Callback):
     """Redraws a matplotlib figure of the epoch metrics every `every` epochs and at the end of training.
 
-    One subplot per group: critic (d_loss, w_distance; gp on the right axis), generator (g_loss; l1 and
-    perceptual on the right), validation (val_l1, val_ssim; val_psnr on the right) and, when logged, the
-    learning rates. Groups with no logged metric are left out. Drawn with the Agg canvas (no display, no pyplot
-    state) and written atomically.
+    One subplot per panel of `keras_s2p.metrics` (critic, generator, validation; metrics of another scale on the
+    right axis) and, when logged, the learning rates. Panels with no logged metric are left out. Drawn with the
+    Agg canvas (no display, no pyplot state) and written atomically.
 
     Args:
         path: the PNG to write (``<run>/loss_curves.png``).

@@ -6,9 +6,10 @@ import keras
 import numpy as np
 
 from keras_s2p.errors import S2PError
+from keras_s2p.metrics import LOSS_TOTALS, TRAIN_METRICS
 
 # The loss terms first, so the message names the term that went wrong rather than only the total it feeds.
-GAN_LOSSES = ("gp", "w_distance", "l1", "perceptual", "feature_matching", "d_loss", "g_loss")
+GAN_LOSSES = (*(name for name in TRAIN_METRICS if name not in LOSS_TOTALS), *LOSS_TOTALS)
 
 
 class TrainingDivergedError(S2PError, RuntimeError):
@@ -18,9 +19,9 @@ class TrainingDivergedError(S2PError, RuntimeError):
 class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     """Stops training as soon as a monitored loss is NaN or infinite, or the weights are.
 
-    Keras' own `TerminateOnNaN` only looks at ``logs["loss"]``, which `SketchToPhotoGAN` does not report, so
-    with this model it never fires. This one checks every loss term (``gp``, ``w_distance``, ``l1``,
-    ``perceptual``, ``feature_matching``) and the totals ``d_loss``/``g_loss`` after every batch, and names the
+    Keras' own `TerminateOnNaN` only looks at ``logs["loss"]`` (``d_loss + g_loss`` for `SketchToPhotoGAN`) and
+    says no more than that. This one checks every training metric (`keras_s2p.metrics.TRAIN_METRICS`: the
+    loss terms first, then the totals ``d_loss``/``g_loss``) after every batch, and names the
     first non-finite term, the epoch, the batch and the generator step. At the end of each epoch, before the
     checkpoint and backup callbacks (it comes first in `default_callbacks`), it also checks that every weight
     is finite: an overflowing last step can leave NaN weights behind finite logged losses.

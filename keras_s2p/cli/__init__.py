@@ -1,16 +1,17 @@
 """The ``s2p`` command line: train, generate, evaluate, sketchify, export, demo.
 
 Every command is a module with ``add_parser(subparsers)`` and ``run(args)``. TensorFlow is imported only inside
-``run``, so ``s2p --help`` answers at once. User mistakes (`S2PError`, missing files) print one line and exit 1;
-there is no traceback for them.
+``run``, so ``s2p --help`` answers at once; its start-up log lines are hidden unless ``--verbose``
+(`keras_s2p.cli.quiet_tensorflow`). User mistakes (`S2PError`, missing files) print one line and exit 1; there is
+no traceback for them.
 """
 
 import argparse
-import os
 import sys
 import warnings
 
 from keras_s2p.cli import demo, evaluate, export, generate, sketchify, train
+from keras_s2p.cli.quiet_tensorflow import import_tensorflow
 
 COMMANDS = (demo, train, generate, evaluate, sketchify, export)
 
@@ -21,6 +22,7 @@ def build_parser():
         epilog="Run 's2p COMMAND --help' for the options of each command.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines (hidden by default)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(commands)
@@ -41,7 +43,7 @@ def main(argv=None):
     """Run the ``s2p`` command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     args.argv = argv  # commands that must know which options were given explicitly (presets)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF C++ info and grappler noise
+    import_tensorflow(verbose=args.verbose)
     warnings.formatwarning = _one_line_warning
     from keras_s2p.errors import S2PError
 

@@ -33,8 +33,8 @@ def run_command(args):
     from keras_s2p.cli.model_file import load_generator
     from keras_s2p.data import paired_dataset
     from keras_s2p.evaluation import evaluate_generator
-
     from keras_s2p.fid import FIDScorer
+    from keras_s2p.metrics import EVAL_METRICS
     from keras_s2p.pretrained import INCEPTION_V3_NOTOP_FILE, imagenet_weights_cached, keras_cache_path
 
     generator, size = load_generator(args.model, args.image_size)
@@ -46,7 +46,7 @@ def run_command(args):
     scores.update(model=str(args.model), data=str(args.data), image_size=size,
                   validation_split=args.validation_split, seed=args.seed)
     print(f"{'metric':8} {'mean':>9} {'std':>9}   ({scores['count']} pairs at {size}x{size}, RGB in [0, 1])")
-    for name in ("l1", "psnr", "ssim"):
+    for name in EVAL_METRICS:
         print(f"{name:8} {scores[name]:9.4f} {scores[name + '_std']:9.4f}")
     if "fid" in scores:
         print(f"{'fid':8} {scores['fid']:9.2f}")

@@ -5,8 +5,8 @@ import warnings
 from pathlib import Path
 
 from keras_s2p.cli.options import add_model_file
-from keras_s2p.options import positive_int
 from keras_s2p.errors import DataError
+from keras_s2p.options import positive_int
 
 
 def add_parser(commands):

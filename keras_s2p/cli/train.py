@@ -7,10 +7,9 @@ from keras_s2p.cli.options import add_side_by_side
 from keras_s2p.options import MODEL_OPTIONS, TRAINING_OPTIONS, add_arguments
 from keras_s2p.presets import PRESET_HELP, PRESETS, preset
 
-
-DESCRIPTION = ("Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, checkpoints/, "
-               "history.csv, loss_curves.png, model.keras and generator.keras. Rerunning the same command on an "
-               "existing run folder resumes it from its last completed epoch.")
+DESCRIPTION = ("Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, "
+               "checkpoints/, history.csv, loss_curves.png, model.keras and generator.keras. Rerunning the same "
+               "command on an existing run folder resumes it from its last completed epoch.")
 
 
 def add_parser(commands):

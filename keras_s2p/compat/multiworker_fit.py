@@ -21,8 +21,9 @@ The patch applies only where needed:
 * the patched functions change behaviour only when the strategy is a MultiWorkerMirroredStrategy in multi-worker
   mode; everything else calls the original Keras code.
 
-`keras_s2p.distribute.make_strategy` applies it for ``"multiworker"``; call `apply()` yourself when you create the
-strategy another way. `apply()` is idempotent and `remove()` restores Keras.
+`SketchToPhotoGAN.compile` applies it when the model lives under a MultiWorkerMirroredStrategy, however that strategy
+was created, and `keras_s2p.distribute.make_strategy` when it creates one (for any Keras model); call `apply()`
+yourself for other models under a strategy you create. `apply()` is idempotent and `remove()` restores Keras.
 """
 
 import logging

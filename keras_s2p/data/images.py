@@ -148,8 +148,8 @@ def check_images(paths, root, min_size=None, half_width=False):
     large = [(p, too_large(p)) for p in paths]
     large = [(p, why) for p, why in large if why]
     if large:
-        raise DataError(f"{len(large)} image(s) in {root} too large to load ({large[0][1]}): "
-                        f"{name_list(Path(p).relative_to(root) if Path(p).is_relative_to(root) else p for p, _ in large)}")
+        names = name_list(Path(p).relative_to(root) if Path(p).is_relative_to(root) else p for p, _ in large)
+        raise DataError(f"{len(large)} image(s) in {root} too large to load ({large[0][1]}): {names}")
 
     def shape(i, p):
         return i, tf.shape(read_image(p))[:2]

@@ -10,7 +10,7 @@ from keras import layers
 from keras_s2p.errors import ConfigError
 from keras_s2p.models.choices import CRITIC_OUTPUTS
 
-
+FEATURE_PREFIX = "act"  # build_critic names its hidden activations act0, act1, ...: the critic's features
 
 def _sn_conv(filters, kernel_size, strides, name):
     return layers.SpectralNormalization(
@@ -39,7 +39,7 @@ def build_critic(
         name: model name.
 
     Returns:
-        A `keras.Model` whose output is float32.
+        A `keras.Model` whose output is float32; its hidden activations are its features (`critic_features`).
 
     Raises:
         ConfigError: an argument is out of range.
@@ -66,9 +66,37 @@ def build_critic(
         x = photo
     for i in range(num_layers):
         x = _sn_conv(base_filters * min(2**i, 8), 4, 2, f"sn{i}")(x)
-        x = layers.LeakyReLU(0.2, name=f"act{i}")(x)
+        x = layers.LeakyReLU(0.2, name=f"{FEATURE_PREFIX}{i}")(x)
     x = _sn_conv(1, 3, 1, "score")(x)
     if output == "scalar":
         x = layers.GlobalAveragePooling2D(name="mean_score")(x)
     score = layers.Activation("linear", dtype="float32", name="score_f32")(x)
     return keras.Model(inputs, score, name=name)
+
+
+def critic_features(critic):
+    """The critic's hidden activations and its score, as one model sharing the critic's weights.
+
+    The features are the layers named ``act0``, ``act1``, ... (`FEATURE_PREFIX`), which `build_critic` gives its
+    activations; a custom critic exposes features by naming layers the same way.
+
+    Args:
+        critic: a critic model, as built by `build_critic`.
+
+    Returns:
+        A `keras.Model` with the critic's inputs returning ``[*features, score]``.
+
+    Raises:
+        ConfigError: the critic has no layer named ``act0``.
+
+    Example:
+        >>> *features, score = critic_features(critic)([sketch, photo])
+    """
+    names = {layer.name for layer in critic.layers}
+    features = []
+    while f"{FEATURE_PREFIX}{len(features)}" in names:
+        features.append(critic.get_layer(f"{FEATURE_PREFIX}{len(features)}").output)
+    if not features:
+        raise ConfigError(f"critic {critic.name!r} has no feature layers named {FEATURE_PREFIX}0, "
+                          f"{FEATURE_PREFIX}1, ... (needed for feature matching)")
+    return keras.Model(critic.inputs, [*features, critic.output], name=f"{critic.name}_features")

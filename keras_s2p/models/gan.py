@@ -5,9 +5,10 @@ import copy
 
 import keras
 import tensorflow as tf
+from keras.optimizers import LossScaleOptimizer
 
+from keras_s2p.compat import multiworker_fit
 from keras_s2p.errors import ConfigError
-from keras_s2p.image_metrics import l1_per_image, psnr_per_image, ssim_per_image
 from keras_s2p.losses import (
     DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
     DEFAULT_PERCEPTUAL_LAYERS,
@@ -17,14 +18,17 @@ from keras_s2p.losses import (
     wasserstein_generator_loss,
     wasserstein_gradient_penalty,
 )
-from keras_s2p.models.critic import build_critic
+from keras_s2p.metrics import EVAL_METRICS, LOSS, LOSS_TOTALS, TRAIN_METRICS, trackers
+from keras_s2p.models.critic import build_critic, critic_features
 from keras_s2p.models.generator import build_generator
-from keras_s2p.models.precise_batch_norm import (RecalibrateBatchNorm, batch_norm_layers, calibration_batches,
-                                                 recalibrate)
+from keras_s2p.models.optimizer_pair import OptimizerPair
+from keras_s2p.models.precise_batch_norm import (
+    RecalibrateBatchNorm,
+    batch_norm_layers,
+    calibration_batches,
+    recalibrate,
+)
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
-
-TRAIN_METRICS = ("d_loss", "g_loss", "gp", "w_distance", "l1", "perceptual", "feature_matching")
-EVAL_METRICS = ("l1", "psnr", "ssim")
 
 
 def default_optimizer():
@@ -44,9 +48,11 @@ class SketchToPhotoGAN(keras.Model):
     the recorded forward pass. So one epoch over N batches makes N generator updates and ``N * critic_steps``
     critic updates.
 
-    Metrics (epoch means): ``d_loss``, ``g_loss``, ``gp``, ``w_distance`` (critic score of real minus generated),
-    ``l1`` (mean absolute error on RGB in [0, 1]), ``perceptual`` and ``feature_matching``; ``evaluate()`` and
-    validation report ``l1``, ``psnr`` and ``ssim`` of generated against real photos (inference mode, [0, 1] RGB).
+    Metrics: `keras_s2p.metrics.TRAIN_METRICS` (epoch means of the loss terms; ``w_distance`` is the critic score
+    of real minus generated, ``l1`` is on RGB in [0, 1]), ``loss`` (``d_loss + g_loss``, which Keras' callbacks
+    read), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()`` and validation (generated against real photos,
+    inference mode), each with the direction Keras' callbacks read in mode ``"auto"``. ``model.optimizer`` is an
+    `OptimizerPair`: Keras' learning-rate callbacks move both optimizers' rates.
 
     Args:
         image_size: training image size (square). The generator itself is fully convolutional.
@@ -163,12 +169,10 @@ class SketchToPhotoGAN(keras.Model):
             self.critic = critic or build_critic(
                 image_size, critic_filters, critic_layers, critic_output, conditional_critic
             )
-        # The same critic, also returning its hidden activations (shared weights) for feature matching.
-        hidden = [layer.output for layer in self.critic.layers if isinstance(layer, keras.layers.LeakyReLU)]
-        self._critic_with_features = keras.Model(self.critic.inputs, [*hidden, self.critic.output],
-                                                 name="critic_features")
-        self._train_trackers = {name: keras.metrics.Mean(name=name) for name in TRAIN_METRICS}
-        self._eval_trackers = {name: keras.metrics.Mean(name=name) for name in EVAL_METRICS}
+        self._critic_with_features = critic_features(self.critic) if feature_matching_weight > 0 else None
+        self._train_trackers, train_list = trackers(TRAIN_METRICS, "training")
+        self._eval_trackers, eval_list = trackers(EVAL_METRICS, "evaluation")
+        self._metric_lists = [train_list, eval_list]
         self._perceptual = None
         self.g_optimizer = None
         self.d_optimizer = None
@@ -194,16 +198,17 @@ class SketchToPhotoGAN(keras.Model):
         d_optimizer = d_optimizer or default_optimizer()
         if self.compute_precision == "mixed_float16":
             # Keras wraps only `self.optimizer`; both GAN optimizers need dynamic loss scaling.
-            g_optimizer, d_optimizer = (
-                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(opt)
-                for opt in (g_optimizer, d_optimizer)
-            )
+            g_optimizer, d_optimizer = (opt if isinstance(opt, LossScaleOptimizer) else LossScaleOptimizer(opt)
+                                        for opt in (g_optimizer, d_optimizer))
         if g_optimizer is d_optimizer:
             raise ConfigError("g_optimizer and d_optimizer must be two different optimizer instances")
+        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            multiworker_fit.apply()  # Keras' own fit() fails under this strategy (keras_s2p.compat.multiworker_fit)
         self._compile_kwargs = dict(kwargs)
-        # `optimizer` is the generator's, so Keras callbacks that read `model.optimizer` see a real optimizer.
         super().compile(optimizer=g_optimizer, **kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        # What Keras' callbacks read and set: one learning rate moving both optimizers (see OptimizerPair).
+        self.optimizer = OptimizerPair(g_optimizer, d_optimizer)
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.critic.trainable_variables)
         if build_perceptual:
@@ -253,21 +258,32 @@ class SketchToPhotoGAN(keras.Model):
         """
         return recalibrate(self.generator, dataset, batches)
 
-    def fit(self, x=None, y=None, batch_size=None, callbacks=None, **kwargs):
-        """`keras.Model.fit`; a generator with BatchNorm is recalibrated before every validation and epoch end.
-
-        Unless `callbacks` already hold a `RecalibrateBatchNorm`, one is added first that recalibrates from
-        `x` (so the inference-mode generator that validation, callbacks and saved files see matches its weights).
-        """
-        callbacks = list(callbacks or [])
-        if batch_norm_layers(self.generator) and not any(isinstance(c, RecalibrateBatchNorm) for c in callbacks):
-            callbacks.insert(0, RecalibrateBatchNorm(calibration_batches(x, batch_size)))
-        return super().fit(x, y, batch_size=batch_size, callbacks=callbacks, **kwargs)
-
     # ----------------------------------------------------------------------------------------------- steps
     @property
     def metrics(self):
-        return [*self._train_trackers.values(), *self._eval_trackers.values()]
+        """Two Keras metric lists, training and evaluation: each tracker carries its direction for mode "auto"."""
+        return list(self._metric_lists)
+
+    def fit(self, x=None, y=None, batch_size=None, callbacks=None, **kwargs):
+        """`keras.Model.fit`, keeping the inference-mode generator true to its weights.
+
+        A generator with BatchNorm is recalibrated before every validation and at every epoch end: unless
+        `callbacks` already hold a `RecalibrateBatchNorm`, one is added first that recalibrates from `x`. At the end,
+        optimizers with ``use_ema=True`` put their averages into the weights (Keras does that only for a single
+        optimizer; here each one finalises its own network), and BatchNorm is recalibrated for those weights.
+        """
+        callbacks = list(callbacks or [])
+        calibrate = next((c for c in callbacks if isinstance(c, RecalibrateBatchNorm)), None)
+        if calibrate is None and batch_norm_layers(self.generator):
+            calibrate = RecalibrateBatchNorm(calibration_batches(x, batch_size))
+            callbacks.insert(0, calibrate)
+        history = super().fit(x, y, batch_size=batch_size, callbacks=callbacks, **kwargs)
+        if history.epoch:
+            self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
+            self.d_optimizer.finalize_variable_values(self.critic.trainable_variables)
+            if getattr(self.g_optimizer, "use_ema", False) and calibrate is not None:
+                recalibrate(self.generator, calibrate.dataset, calibrate.batches)
+        return history
 
     def call(self, sketch, training=False):
         return self.generator(sketch, training=training)
@@ -319,7 +335,10 @@ class SketchToPhotoGAN(keras.Model):
         matching = self.feature_matching_weight > 0
         real_hidden = self._critic(sketch, photo, features=True)[0] if matching else None
         with g_tape:
-            fake_hidden, fake_scores = self._critic(sketch, fake, features=True)
+            if matching:
+                fake_hidden, fake_scores = self._critic(sketch, fake, features=True)
+            else:
+                fake_scores = self._critic(sketch, fake)
             adversarial = wasserstein_generator_loss(fake_scores)
             l1 = l1_loss(photo, fake)
             g_loss = adversarial + self.l1_weight * l1
@@ -339,13 +358,15 @@ class SketchToPhotoGAN(keras.Model):
         track["l1"].update_state(l1 / 2.0)  # reported on [0, 1] RGB, like the evaluation metric
         track["perceptual"].update_state(perceptual)
         track["feature_matching"].update_state(feature_matching)
-        return {name: tracker.result() for name, tracker in track.items()}
+        logs = {name: tracker.result() for name, tracker in track.items()}
+        logs[LOSS] = tf.add_n([logs[name] for name in LOSS_TOTALS])
+        return logs
 
     def test_step(self, data):
         sketch, photo = data[0], data[1]
         fake = self.generator(sketch, training=False)
-        for name, score in (("l1", l1_per_image), ("psnr", psnr_per_image), ("ssim", ssim_per_image)):
-            self._eval_trackers[name].update_state(score(photo, fake))
+        for name, metric in EVAL_METRICS.items():
+            self._eval_trackers[name].update_state(metric.score(photo, fake))
         return {name: tracker.result() for name, tracker in self._eval_trackers.items()}
 
     # ----------------------------------------------------------------------------------------------- config

@@ -1,0 +1,65 @@
+"""Registering keras-s2p's saved classes with Keras as soon as Keras is loaded, without loading it earlier.
+
+A ``.keras`` file names its classes (``keras_s2p>SketchToPhotoGAN``, ``keras_s2p>ConstantThenLinearDecay``) and
+`keras.saving.load_model` only finds registered ones; a class registers when its module is imported. So that
+``import keras_s2p`` alone makes every file keras-s2p writes loadable while ``s2p --help`` still does not import
+TensorFlow, `register_when_keras_loads` imports `SAVED_CLASS_MODULES` at once when Keras is already loaded, and
+otherwise right after it loads. Keras and TensorFlow import each other, so registration waits until the outer of
+the two imports has finished.
+"""
+
+import importlib
+import sys
+
+#: The modules defining every class keras-s2p writes into a saved file.
+SAVED_CLASS_MODULES = ("keras_s2p.models.gan", "keras_s2p.schedules")
+_FRAMEWORKS = ("keras", "tensorflow")
+
+
+def register():
+    """Import `SAVED_CLASS_MODULES`, which registers their classes with Keras."""
+    for name in SAVED_CLASS_MODULES:
+        importlib.import_module(name)
+
+
+class _RegisterAfterImport:
+    """A `sys.meta_path` finder that finds nothing itself: it wraps the loaders of Keras and TensorFlow so that
+    `register` runs once both have loaded (`importlib.abc.MetaPathFinder` is not subclassed: importing it costs
+    ``s2p --help`` more than everything else here)."""
+
+    def __init__(self):
+        self.loading = 0
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in _FRAMEWORKS:
+            return None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None and spec.loader is not None:
+                    self._wrap(spec.loader)
+                    return spec
+        return None
+
+    def _wrap(self, loader):
+        exec_module = loader.exec_module
+
+        def exec_then_register(module):
+            self.loading += 1
+            try:
+                exec_module(module)
+            finally:
+                self.loading -= 1
+            if self.loading == 0 and self in sys.meta_path:
+                sys.meta_path.remove(self)
+                register()
+
+        loader.exec_module = exec_then_register
+
+
+def register_when_keras_loads():
+    """Call `register` now if Keras is loaded, else as soon as it is (see the module docstring)."""
+    if all(name in sys.modules for name in _FRAMEWORKS):
+        register()
+    elif not any(isinstance(finder, _RegisterAfterImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterAfterImport())
