@@ -8,12 +8,13 @@ import keras
 import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.options import MODEL_DEFAULTS
 from keras_s2p.precision import dtype_policy_scope
 from keras_s2p.pretrained import load_vgg19
 
-DEFAULT_PERCEPTUAL_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+DEFAULT_PERCEPTUAL_LAYERS = MODEL_DEFAULTS["perceptual_layers"]
 # pix2pixHD's per-layer weights: deeper (coarser) features count more.
-DEFAULT_PERCEPTUAL_LAYER_WEIGHTS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0)
+DEFAULT_PERCEPTUAL_LAYER_WEIGHTS = MODEL_DEFAULTS["perceptual_layer_weights"]
 
 
 def _f32(x):

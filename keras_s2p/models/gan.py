@@ -10,8 +10,6 @@ from keras.optimizers import LossScaleOptimizer
 from keras_s2p.compat import multiworker_fit
 from keras_s2p.errors import ConfigError
 from keras_s2p.losses import (
-    DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
-    DEFAULT_PERCEPTUAL_LAYERS,
     PerceptualLoss,
     l1_loss,
     wasserstein_critic_loss,
@@ -28,12 +26,14 @@ from keras_s2p.models.precise_batch_norm import (
     calibration_batches,
     recalibrate,
 )
+from keras_s2p.options import MODEL_DEFAULTS as DEFAULTS
+from keras_s2p.options import TRAINING_DEFAULTS
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
 
 def default_optimizer():
     """Adam(2e-4, beta_1=0.5, beta_2=0.9): pix2pix's rate with WGAN-GP's beta_2, for both networks by default."""
-    return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9)
+    return keras.optimizers.Adam(TRAINING_DEFAULTS["g_learning_rate"], beta_1=0.5, beta_2=0.9)
 
 
 @keras.saving.register_keras_serializable(package="keras_s2p")
@@ -101,27 +101,27 @@ class SketchToPhotoGAN(keras.Model):
 
     def __init__(
         self,
-        image_size=128,
-        base_filters=32,
-        num_downsamples=2,
-        num_res_blocks=6,
-        upsampling="resize",
-        skip_connections=True,
-        generator_norm="batch",
-        critic_filters=64,
-        critic_layers=3,
-        critic_output="patch",
-        conditional_critic=True,
-        critic_steps=1,
-        gp_weight=10.0,
-        l1_weight=100.0,
-        perceptual_weight=1.0,
-        perceptual_weights="imagenet",
-        perceptual_layers=DEFAULT_PERCEPTUAL_LAYERS,
-        perceptual_layer_weights=DEFAULT_PERCEPTUAL_LAYER_WEIGHTS,
-        perceptual_precision="float32",
-        feature_matching_weight=0.0,
-        precision="auto",
+        image_size=DEFAULTS["image_size"],
+        base_filters=DEFAULTS["base_filters"],
+        num_downsamples=DEFAULTS["num_downsamples"],
+        num_res_blocks=DEFAULTS["num_res_blocks"],
+        upsampling=DEFAULTS["upsampling"],
+        skip_connections=DEFAULTS["skip_connections"],
+        generator_norm=DEFAULTS["generator_norm"],
+        critic_filters=DEFAULTS["critic_filters"],
+        critic_layers=DEFAULTS["critic_layers"],
+        critic_output=DEFAULTS["critic_output"],
+        conditional_critic=DEFAULTS["conditional_critic"],
+        critic_steps=DEFAULTS["critic_steps"],
+        gp_weight=DEFAULTS["gp_weight"],
+        l1_weight=DEFAULTS["l1_weight"],
+        perceptual_weight=DEFAULTS["perceptual_weight"],
+        perceptual_weights=DEFAULTS["perceptual_weights"],
+        perceptual_layers=DEFAULTS["perceptual_layers"],
+        perceptual_layer_weights=DEFAULTS["perceptual_layer_weights"],
+        perceptual_precision=DEFAULTS["perceptual_precision"],
+        feature_matching_weight=DEFAULTS["feature_matching_weight"],
+        precision=DEFAULTS["precision"],
         generator=None,
         critic=None,
         **kwargs,
