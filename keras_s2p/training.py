@@ -118,10 +118,11 @@ def train(
     datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
 
-    if decay_epochs:
-        critic_steps = model_options.get("critic_steps", MODEL_DEFAULTS["critic_steps"])
-        g_learning_rate, d_learning_rate = _decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs,
-                                                           train_ds, critic_steps)
+    # Always schedules (constant when decay_epochs is 0): the optimizers then hold the same variables whatever
+    # the decay, so a run resumed or extended with other --epochs restores their state.
+    critic_steps = model_options.get("critic_steps", MODEL_DEFAULTS["critic_steps"])
+    g_learning_rate, d_learning_rate = _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs,
+                                                        train_ds, critic_steps)
     keras.utils.set_random_seed(seed)
     with strategy.scope():
         gan, perceptual_note = _build_and_compile(
@@ -158,14 +159,14 @@ def _decay_epochs(lr_decay_epochs, epochs):
     return decay_epochs
 
 
-def _decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, train_ds, critic_steps):
+def _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, train_ds, critic_steps):
     """Both rates constant, then decaying linearly to 0 over the last `decay_epochs` (counted in each optimizer's
-    own steps: the critic takes `critic_steps` per generator step)."""
+    own steps: the critic takes `critic_steps` per generator step); constant throughout when it is 0."""
     from keras_s2p.schedules import ConstantThenLinearDecay
 
     steps = int(train_ds.cardinality())
     if steps < 1:
-        raise ConfigError("lr_decay_epochs needs a training dataset of known length")
+        raise ConfigError("training needs a dataset of known length (for the learning-rate schedule)")
     return tuple(ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
                  for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps)))
 

@@ -22,12 +22,12 @@ def test_train_decays_both_learning_rates_to_zero(tmp_path, decay):
     options = {k: v for k, v in TINY.items()}
     gan, history, run = train(None, run_dir=tmp_path / "run", epochs=4, batch_size=8, builtin_pairs=24,
                               validation_split=8, sample_every=2, lr_decay_epochs=decay, verbose=0, **options)
-    assert history.history["g_lr"][:2] == pytest.approx([1e-4, 1e-4])
+    assert history.history["g_lr"][:2] == pytest.approx([2e-4, 2e-4])  # the default rate, constant at first
     assert history.history["g_lr"][-1] == pytest.approx(0.0, abs=1e-12)
     assert history.history["d_lr"][-1] == pytest.approx(0.0, abs=1e-12)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
     rows = list(csv.DictReader(open(run.history_csv)))
-    assert float(rows[2]["g_lr"]) == pytest.approx(5e-5)
+    assert float(rows[2]["g_lr"]) == pytest.approx(1e-4)
 
 
 @pytest.mark.parametrize("decay", [5, 2.5, -1])

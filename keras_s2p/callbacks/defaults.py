@@ -18,8 +18,9 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
     """The callbacks of a training run writing into `run_dir`.
 
     Order matters: Keras passes one logs dict through the list, so `LearningRateLogger` comes before
-    TensorBoard and CSVLogger (which then record ``g_lr``/``d_lr``); the checkpoints and the backup come after
-    the callbacks that only read the model.
+    TensorBoard and `HistoryCSV` (which then record ``g_lr``/``d_lr``); `RecalibrateBatchNorm` comes before
+    everything that uses the inference-mode generator; the backup comes last, as the epoch's commit point: a kill
+    before it retrains the epoch and rewrites everything else of it (history.csv keeps each epoch once).
 
     Args:
         run_dir: a `RunFolder` or its path.
@@ -34,9 +35,9 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         calibration_data: training batches for `RecalibrateBatchNorm` (generators with BatchNorm); ``None``: none.
 
     Returns:
-        list: TerminateOnNaN, [RecalibrateBatchNorm], [LearningRateScheduler], LearningRateLogger, SampleGrid,
-        LossCurves, periodic and
-        best checkpoints, SafeBackupAndRestore, TensorBoard, HistoryCSV (kept across resumes, each epoch once).
+        list: TerminateOnNaN, [RecalibrateBatchNorm], [LearningRateScheduler], LearningRateLogger, TensorBoard,
+        HistoryCSV (kept across resumes, each epoch once), SampleGrid, LossCurves, periodic and best checkpoints,
+        SafeBackupAndRestore.
 
     Example:
         >>> run = RunFolder.create("logs"); run.ensure_writable()
@@ -52,10 +53,10 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         *calibrate,
         *schedule,
         LearningRateLogger(),
+        keras.callbacks.TensorBoard(str(run.tensorboard_dir)),
+        HistoryCSV(run.history_csv),
         SampleGrid(sketches, photos, run.path, every=sample_every, tensorboard_dir=run.tensorboard_dir),
         LossCurves(run.loss_curves_png, every=curves_every, history_csv=run.history_csv),
         *checkpoint_callbacks(run, every=checkpoint_every, best_monitor=best_monitor),
         backup_and_restore(run),
-        keras.callbacks.TensorBoard(str(run.tensorboard_dir)),
-        HistoryCSV(run.history_csv),
     ]
