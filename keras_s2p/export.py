@@ -22,9 +22,7 @@ import tensorflow as tf
 
 from keras_s2p.atomic import atomic_path, atomic_write_bytes
 from keras_s2p.errors import ConfigError, S2PError
-
-FORMATS = ("saved_model", "tflite", "keras")
-QUANTIZATIONS = ("float16", "int8")
+from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZATIONS
 
 
 def float32_generator(generator):
@@ -105,8 +103,8 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
         >>> serve = tf.saved_model.load("exports/photo_model").signatures["serve"]
         >>> photos = serve(images=tf.constant(uint8_images))["photos"]
     """
-    if format not in FORMATS:
-        raise ConfigError(f"export format={format!r} must be one of {', '.join(FORMATS)}")
+    if format not in EXPORT_FORMATS:
+        raise ConfigError(f"export format={format!r} must be one of {', '.join(EXPORT_FORMATS)}")
     if quantize is not None and (format != "tflite" or quantize not in QUANTIZATIONS):
         raise ConfigError(f"quantize={quantize!r}: only the tflite format is quantised, "
                           f"to one of {', '.join(QUANTIZATIONS)}")

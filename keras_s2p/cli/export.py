@@ -1,6 +1,7 @@
 """``s2p export --model FILE --output PATH``: a servable SavedModel, a TFLite file or a ``.keras`` generator."""
 
 from keras_s2p.cli.options import add_model_file
+from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZATIONS
 
 
 def add_parser(commands):
@@ -12,10 +13,10 @@ def add_parser(commands):
                     "model was trained in.",
     )
     add_model_file(p)
-    p.add_argument("--format", choices=("saved_model", "tflite", "keras"), default="saved_model")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="saved_model")
     p.add_argument("--output", required=True, metavar="PATH",
                    help="SavedModel folder, .tflite file or .keras file")
-    p.add_argument("--quantize", choices=("float16", "int8"), default=None,
+    p.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
                    help="TFLite only: float16 weights (half the size) or int8 dynamic-range weights (a quarter; "
                         "activations stay float, no calibration data needed)")
     p.set_defaults(run=run_command)

@@ -1,4 +1,5 @@
-"""The allowed values of the networks' string options, importable without TensorFlow (the CLI reads them).
+"""The allowed values of string options (networks, precision, export), importable without TensorFlow (the CLI
+reads them).
 
 Generator normalisations and what they trade (README "Normalisation"):
     instance    per image and channel: no batch statistics at all, so training and inference compute the same
@@ -15,3 +16,5 @@ BATCH_NORMS = ("batch", "sync_batch")
 UPSAMPLING_MODES = ("resize", "transpose")
 CRITIC_OUTPUTS = ("patch", "scalar")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+EXPORT_FORMATS = ("saved_model", "tflite", "keras")
+QUANTIZATIONS = ("float16", "int8")  # TFLite only
