@@ -175,13 +175,14 @@ def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, batch_size, num_sa
                    checkpoint_every):
     """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay."""
     from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
+    from keras_s2p.metrics import BEST_MONITOR
     from keras_s2p.models.precise_batch_norm import batch_norm_layers
 
     sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
     calibration = calibration_sample(load, batch_size) if batch_norm_layers(gan.generator) else None
     run_callbacks = default_callbacks(callback_dir, sample_data, sample_every=sample_every,
                                       checkpoint_every=checkpoint_every or sample_every,
-                                      best_monitor="val_ssim" if val_ds is not None else None,
+                                      best_monitor=BEST_MONITOR if val_ds is not None else None,
                                       calibration_data=calibration)
     backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
     return [*run_callbacks, _resume_data_randomness(train_ds, backup)]
