@@ -14,7 +14,7 @@ Example:
 import importlib
 
 from keras_s2p.errors import ConfigError, DataError, S2PError, WeightsUnavailableError
-from keras_s2p.registration import register_when_keras_loads
+from keras_s2p.registration import register, register_when_keras_loads
 
 __version__ = "0.1.0"
 
@@ -30,12 +30,16 @@ __all__ = ["ConfigError", "DataError", "S2PError", "WeightsUnavailableError", *_
 
 
 def __getattr__(name):
+    if name not in _LAZY and name not in _SUBMODULES:
+        raise AttributeError(f"module 'keras_s2p' has no attribute {name!r}")
+    # Keras and the saved classes first, from here, where no keras_s2p module is half-imported (the requested
+    # module importing Keras itself would be, and the saved classes' modules import it back).
+    importlib.import_module("keras")
+    register()
     if name in _LAZY:
         module, attribute = _LAZY[name]
         return getattr(importlib.import_module(module), attribute)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"keras_s2p.{name}")
-    raise AttributeError(f"module 'keras_s2p' has no attribute {name!r}")
+    return importlib.import_module(f"keras_s2p.{name}")
 
 
 register_when_keras_loads()

@@ -17,7 +17,14 @@ _FRAMEWORKS = ("keras", "tensorflow")
 
 
 def register():
-    """Import `SAVED_CLASS_MODULES`, which registers their classes with Keras."""
+    """Import `SAVED_CLASS_MODULES`, which registers their classes with Keras.
+
+    Skipped while a keras_s2p module is half-imported (Keras loaded from inside it): importing the saved classes'
+    modules then would import that module back, unfinished. `keras_s2p.__getattr__` loads Keras first to avoid it.
+    """
+    if any(getattr(getattr(module, "__spec__", None), "_initializing", False)
+           for name, module in list(sys.modules.items()) if name.startswith("keras_s2p.")):
+        return
     for name in SAVED_CLASS_MODULES:
         importlib.import_module(name)
 

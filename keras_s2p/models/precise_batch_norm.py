@@ -7,11 +7,16 @@ them with the exact mean over a number of batches of the statistics each BatchNo
 `RecalibrateBatchNorm` does so during ``fit`` whenever the inference-mode generator is about to be used.
 """
 
+import weakref
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
+
+# model -> its traced probe: recalibrating every epoch traces the forward pass once per model, not every time.
+_PROBES = weakref.WeakKeyDictionary()
 
 
 def batch_norm_layers(model):
@@ -46,7 +51,7 @@ def recalibrate(model, inputs, batches=50):
     norms = batch_norm_layers(model)
     if not norms:
         return 0
-    probe = tf.function(keras.Model(model.inputs, [layer.input for layer in norms]))
+    probe = _probe(model, norms)
     sums = [None] * len(norms)
     count = 0
     for i, batch in enumerate(_iterate(inputs)):
@@ -122,6 +127,14 @@ def calibration_batches(x, batch_size=None):
         size = batch_size or 32
         return [x[i:i + size] for i in range(0, len(x), size)]
     return x
+
+
+def _probe(model, norms):
+    """A traced function returning the input of each of `norms` (the BatchNorm layers of `model`)."""
+    if model not in _PROBES:
+        probe = keras.Model(model.inputs, [layer.input for layer in norms])
+        _PROBES[model] = tf.function(probe, reduce_retracing=True)
+    return _PROBES[model]
 
 
 def _iterate(inputs):
