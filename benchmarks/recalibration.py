@@ -36,7 +36,7 @@ def main(run_dir, checkpoint, batches=50):
     report("inference, moving averages", gan.generator)
     report("training mode (batch statistics)", lambda sketch, training: gan.generator(sketch, training=True))
     start = time.perf_counter()
-    images = gan.recalibrate(calibration_sample(load, settings["batch_size"]), batches=batches)
+    images = gan.recalibrate(calibration_sample(load), batches=batches)
     seconds = time.perf_counter() - start
     report(f"inference, recalibrated ({images} images, {seconds:.1f} s)", gan.generator)
 

@@ -95,7 +95,7 @@ MODEL_OPTIONS = (
     Option("perceptual_layer_weights", (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0),
            "one weight per perceptual layer (comma-separated)", numbers),
     Option("perceptual_precision", "float32", "precision VGG19 runs in (auto: as --precision; faster on bf16 "
-           "CPUs, less exact gradients: README)", choices=("float32", "auto", "mixed_bfloat16", "mixed_float16")),
+           "CPUs, less exact gradients: README)", choices=PRECISIONS),
     Option("feature_matching_weight", 0.0, "critic feature-matching weight (pix2pixHD); needs no pretrained network",
            non_negative_float),
     Option("precision", "auto", "numeric precision (auto: mixed bfloat16/float16 where the hardware has it)",

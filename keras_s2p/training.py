@@ -136,8 +136,8 @@ def train(
     # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
     callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)
 
-    run_callbacks = _run_callbacks(gan, callback_dir, train_ds, val_ds, load, split["batch_size"], num_samples,
-                                   sample_every, checkpoint_every)
+    run_callbacks = _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every,
+                                   checkpoint_every)
     history = gan.fit(
         train_ds,
         epochs=epochs,
@@ -171,15 +171,14 @@ def _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, tra
                  for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps)))
 
 
-def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, batch_size, num_samples, sample_every,
-                   checkpoint_every):
+def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every, checkpoint_every):
     """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay."""
     from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
     from keras_s2p.metrics import BEST_MONITOR
     from keras_s2p.models.precise_batch_norm import batch_norm_layers
 
     sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
-    calibration = calibration_sample(load, batch_size) if batch_norm_layers(gan.generator) else None
+    calibration = calibration_sample(load) if batch_norm_layers(gan.generator) else None
     run_callbacks = default_callbacks(callback_dir, sample_data, sample_every=sample_every,
                                       checkpoint_every=checkpoint_every or sample_every,
                                       best_monitor=BEST_MONITOR if val_ds is not None else None,
@@ -239,16 +238,18 @@ def data_loader(data, side_by_side, builtin_pairs, split):
 CALIBRATION_BATCHES = 50  # batches of training pairs per precise-BatchNorm recalibration
 
 
-def calibration_sample(load, batch_size):
+def calibration_sample(load):
     """A fixed sample of the training pairs, unaugmented and spread evenly over them, for precise BatchNorm.
 
     Built as a second pipeline so recalibrating never advances the training pipeline's seeded shuffling (exact
-    resume replays it).
+    resume replays it); it decodes and caches only the sampled pairs.
     """
-    datasets, _ = load(augment=False, shuffle=False, validate=False)
-    train = datasets[0] if isinstance(datasets, tuple) else datasets
-    stride = max(1, int(train.cardinality()) // CALIBRATION_BATCHES)
-    return train.unbatch().shard(stride, 0).batch(batch_size).take(CALIBRATION_BATCHES)
+    def train_part(**options):
+        datasets, _ = load(augment=False, shuffle=False, validate=False, **options)
+        return datasets[0] if isinstance(datasets, tuple) else datasets
+
+    every = max(1, int(train_part().cardinality()) // CALIBRATION_BATCHES)  # lazy: nothing decoded yet
+    return train_part(every=every).take(CALIBRATION_BATCHES)
 
 
 def _first_examples(dataset, count):

@@ -71,7 +71,7 @@ def test_training_saves_a_recalibrated_batch_norm_generator(tmp_path):
                         validation_split=4, verbose=0, generator_norm="batch", **options)
     saved = keras.saving.load_model(run.generator_path)
     split = dict(image_size=32, batch_size=4, validation_split=4, seed=0, drop_remainder=False)
-    gan.recalibrate(calibration_sample(data_loader(None, None, 24, split), 4))
+    gan.recalibrate(calibration_sample(data_loader(None, None, 24, split)))
     for layer, fresh in zip(batch_norm_layers(saved), batch_norm_layers(gan.generator)):
         np.testing.assert_allclose(layer.moving_variance.numpy(), fresh.moving_variance.numpy(), rtol=1e-5)
 

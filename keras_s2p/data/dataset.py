@@ -16,9 +16,9 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 
 def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=None, seed=0, augment=True,
-                   sketch_style=False, xdog_mix=0.0, shuffle=True, jitter=1.12, drop_remainder=False, side_by_side=None,
-                   strict=True, validate=True, cache=True, sketches_dir="sketches", photos_dir="photos",
-                   manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
+                   sketch_style=False, xdog_mix=0.0, shuffle=True, jitter=1.12, drop_remainder=False, every=1,
+                   side_by_side=None, strict=True, validate=True, cache=True, sketches_dir="sketches",
+                   photos_dir="photos", manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
     """Batches of (sketch, photo), float32 in [-1, 1], shape (B, S, S, 3), ready for `model.fit`.
 
     Images are decoded in parallel, resized to a square (aspect ratio not kept, as in pix2pix), cached in
@@ -46,6 +46,8 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
         shuffle: reshuffle the training data every epoch.
         jitter: resize factor before the random crop (1.12 turns 128 into pix2pix's 143).
         drop_remainder: drop the last short training batch.
+        every: keep every `every`-th training pair only (an evenly spread sample), chosen before any file is
+            decoded.
         side_by_side: `"left"`/`"right"`: each file holds both images and this half is the sketch.
         strict: see `find_pairs`.
         validate: decode every file once before building the dataset and raise on unreadable ones.
@@ -94,10 +96,12 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
     if not 0.0 <= xdog_mix <= 1.0:
         raise DataError(f"xdog_mix={xdog_mix!r} must be a probability between 0 and 1")
     training = dict(training=True, augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, shuffle=shuffle)
+    if not (isinstance(every, (int, np.integer)) and every >= 1):
+        raise DataError(f"every={every!r} must be a whole number >= 1")
     if validation_split is None:
-        return _pipeline(elements, **training, **build)
+        return _pipeline(tuple(e[::every] for e in elements), **training, **build)
     held = held_out(len(elements[0]), validation_split, seed, where)
-    keep = np.setdiff1d(np.arange(len(elements[0])), held)
+    keep = np.setdiff1d(np.arange(len(elements[0])), held)[::every]
     train = _pipeline(tuple(e[keep] for e in elements), **training, **build)
     val = _pipeline(tuple(e[held] for e in elements), training=False, augment=False, sketch_style=False,
                     xdog_mix=0.0, shuffle=False, **build)

@@ -128,3 +128,15 @@ def test_fingerprint_tracks_content_not_location(paired_folder, tmp_path):
     assert fingerprint(first) != fingerprint(second)
     arrays = builtin_pairs(2, 16)
     assert fingerprint(arrays) == fingerprint(builtin_pairs(2, 16)) != fingerprint(builtin_pairs(2, 16, seed=1))
+
+
+def test_every_keeps_an_evenly_spread_sample_of_the_training_pairs():
+    sketches = np.arange(20, dtype=np.uint8).reshape(20, 1, 1, 1).repeat(8, 1).repeat(8, 2).repeat(3, 3)
+    train, _ = paired_dataset((sketches, sketches), image_size=8, batch_size=20, validation_split=4, every=3,
+                              augment=False, shuffle=False)
+    kept = next(iter(train))[0].numpy()[:, 0, 0, 0]
+    held = held_out(20, 4, 0)
+    expected = np.setdiff1d(np.arange(20), held)[::3]
+    np.testing.assert_allclose((kept + 1) * 127.5, expected, atol=1e-3)
+    with pytest.raises(DataError, match="every=0"):
+        paired_dataset((sketches, sketches), image_size=8, every=0)
