@@ -111,6 +111,8 @@ TRAINING_OPTIONS = (
            flag="--d-lr"),
     Option("lr_decay_epochs", 0.5, "decay both learning rates linearly to 0 over the last N epochs, or over that "
            "fraction of --epochs (0.5: the last half; pix2pix schedule)", count_or_fraction),
+    Option("ema_momentum", 0.0, "keep moving averages of the generator's weights with this momentum (Adam "
+           "use_ema; 0: off); validation, samples, checkpoints and the saved models use them", non_negative_float),
     Option("validation_split", 0.1, "fraction (0.1) or number (18) of pairs held out, chosen by --seed",
            count_or_fraction),
     Option("seed", 0, "seeds the split, shuffling, augmentation and weight initialisation", int),

@@ -35,6 +35,7 @@ def train(
     g_learning_rate=DEFAULTS["g_learning_rate"],
     d_learning_rate=DEFAULTS["d_learning_rate"],
     lr_decay_epochs=DEFAULTS["lr_decay_epochs"],
+    ema_momentum=DEFAULTS["ema_momentum"],
     require_perceptual=False,
     strategy=None,
     tpu=None,
@@ -66,6 +67,9 @@ def train(
         lr_decay_epochs: decay both learning rates linearly to 0 over the last this many epochs, or over this
             fraction of `epochs` when between 0 and 1 (pix2pix's schedule,
             `keras_s2p.schedules.ConstantThenLinearDecay`); 0 keeps them constant.
+        ema_momentum: keep moving averages of the generator's weights (Adam ``use_ema``) with this momentum, in
+            [0, 1) (0: off); validation, sample grids, checkpoints and the saved models use the averages
+            (`keras_s2p.callbacks.AverageWeights`), BatchNorm recalibrated for them.
         require_perceptual: raise instead of warning when VGG19 weights are unavailable.
         strategy: a `tf.distribute.Strategy` or one of ``keras_s2p.distribute.STRATEGIES``.
         tpu: the Cloud TPU name or address for ``strategy="tpu"`` (empty on a TPU VM).
@@ -100,13 +104,16 @@ def train(
     from keras_s2p.runs import RunFolder
 
     decay_epochs = _decay_epochs(lr_decay_epochs, epochs)
+    if not 0.0 <= ema_momentum < 1.0:
+        raise ConfigError(f"ema_momentum={ema_momentum} must be in [0, 1) (0: no moving averages)")
     run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
     run.ensure_writable()
     image_size = model_options.setdefault("image_size", MODEL_DEFAULTS["image_size"])
     settings = dict(MODEL_DEFAULTS, **model_options, data=str(data) if data is not None else "builtin",
                     epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
                     augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, g_learning_rate=g_learning_rate,
-                    d_learning_rate=d_learning_rate, lr_decay_epochs=lr_decay_epochs, side_by_side=side_by_side,
+                    d_learning_rate=d_learning_rate, lr_decay_epochs=lr_decay_epochs, ema_momentum=ema_momentum,
+                    side_by_side=side_by_side,
                     strategy=type(strategy).__name__)
     _check_resume_matches(run, settings)
 
@@ -126,7 +133,7 @@ def train(
     keras.utils.set_random_seed(seed)
     with strategy.scope():
         gan, perceptual_note = _build_and_compile(
-            SketchToPhotoGAN, model_options, g_learning_rate, d_learning_rate, require_perceptual
+            SketchToPhotoGAN, model_options, g_learning_rate, d_learning_rate, ema_momentum, require_perceptual
         )
     settings["perceptual_weight"] = gan.perceptual_weight
     settings["perceptual"] = perceptual_note
@@ -182,7 +189,8 @@ def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sampl
     run_callbacks = default_callbacks(callback_dir, sample_data, sample_every=sample_every,
                                       checkpoint_every=checkpoint_every or sample_every,
                                       best_monitor=BEST_MONITOR if val_ds is not None else None,
-                                      calibration_data=calibration)
+                                      calibration_data=calibration,
+                                      average_weights=getattr(gan.g_optimizer, "use_ema", False))
     backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
     return [*run_callbacks, _resume_data_randomness(train_ds, backup)]
 
@@ -265,20 +273,23 @@ def _check_resume_matches(run, settings):
     if previous is None:
         return
     before = previous.get("hyperparameters", {})
-    changed = [f"{key} {before.get(key)!r} -> {settings.get(key)!r}" for key in ARCHITECTURE_KEYS
+    # The architecture, and whether the generator optimizer keeps averages, decide what the backup holds.
+    changed = [f"{key} {before.get(key)!r} -> {settings.get(key)!r}" for key in (*ARCHITECTURE_KEYS, "ema_momentum")
                if key in before and key in settings and before[key] != settings[key]]
     if changed:
         raise ConfigError(f"run folder {run.path} was started with other settings ({'; '.join(changed)}); "
                           f"use the same settings to resume it or another --run-dir")
 
 
-def _build_and_compile(model_class, model_options, g_learning_rate, d_learning_rate, require_perceptual):
+def _build_and_compile(model_class, model_options, g_learning_rate, d_learning_rate, ema_momentum,
+                       require_perceptual):
     import keras
 
     def build(options):
         gan = model_class(**options)
         gan.compile(
-            g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5, beta_2=0.9),
+            g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5, beta_2=0.9, use_ema=ema_momentum > 0,
+                                              ema_momentum=ema_momentum),
             d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5, beta_2=0.9),
         )
         return gan

@@ -3,6 +3,7 @@
 `default_callbacks` returns all of them, in working order, for a run folder (`keras_s2p.runs.RunFolder`).
 """
 
+from keras_s2p.callbacks.average_weights import AverageWeights
 from keras_s2p.callbacks.checkpoints import (
                                              BackupError,
                                              EpochModelCheckpoint,
@@ -19,6 +20,7 @@ from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN, TrainingDiverge
 from keras_s2p.models.precise_batch_norm import RecalibrateBatchNorm
 
 __all__ = [
+    "AverageWeights",
     "BackupError",
     "EpochModelCheckpoint",
     "HistoryCSV",

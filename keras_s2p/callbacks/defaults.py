@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_s2p.callbacks.average_weights import AverageWeights
 from keras_s2p.callbacks.checkpoints import backup_and_restore, checkpoint_callbacks
 from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
@@ -14,7 +15,7 @@ from keras_s2p.runs import RunFolder
 
 
 def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10, best_monitor=BEST_MONITOR,
-                      curves_every=1, lr_schedule=None, calibration_data=None):
+                      curves_every=1, lr_schedule=None, calibration_data=None, average_weights=False):
     """The callbacks of a training run writing into `run_dir`.
 
     Order matters: Keras passes one logs dict through the list, so `LearningRateLogger` comes before
@@ -33,11 +34,13 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         lr_schedule: optional ``schedule(epoch, lr)`` (`keras.callbacks.LearningRateScheduler`, which moves both
             optimizers' rates, keeping their ratio: see `keras_s2p.models.optimizer_pair.OptimizerPair`).
         calibration_data: training batches for `RecalibrateBatchNorm` (generators with BatchNorm); ``None``: none.
+        average_weights: the generator optimizer keeps moving averages (``use_ema=True``): validation, sample
+            grids and checkpoints use them (`AverageWeights`), the backup keeps the raw weights.
 
     Returns:
-        list: TerminateOnNaN, [RecalibrateBatchNorm], [LearningRateScheduler], LearningRateLogger, TensorBoard,
-        HistoryCSV (kept across resumes, each epoch once), SampleGrid, LossCurves, periodic and best checkpoints,
-        SafeBackupAndRestore.
+        list: TerminateOnNaN, [AverageWeights], [RecalibrateBatchNorm], [LearningRateScheduler],
+        LearningRateLogger, TensorBoard, HistoryCSV (kept across resumes, each epoch once), SampleGrid, LossCurves,
+        periodic and best checkpoints, [AverageWeights.done], SafeBackupAndRestore.
 
     Example:
         >>> run = RunFolder.create("logs"); run.ensure_writable()
@@ -48,8 +51,10 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
     sketches, photos = sample_data
     schedule = [keras.callbacks.LearningRateScheduler(lr_schedule)] if lr_schedule is not None else []
     calibrate = [RecalibrateBatchNorm(calibration_data)] if calibration_data is not None else []
+    average = [AverageWeights()] if average_weights else []
     return [
         TerminateOnNaN(),
+        *average,
         *calibrate,
         *schedule,
         LearningRateLogger(),
@@ -58,5 +63,6 @@ def default_callbacks(run_dir, sample_data, sample_every=10, checkpoint_every=10
         SampleGrid(sketches, photos, run.path, every=sample_every, tensorboard_dir=run.tensorboard_dir),
         LossCurves(run.loss_curves_png, every=curves_every, history_csv=run.history_csv),
         *checkpoint_callbacks(run, every=checkpoint_every, best_monitor=best_monitor),
+        *[a.done for a in average],
         backup_and_restore(run),
     ]
