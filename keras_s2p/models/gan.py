@@ -57,8 +57,8 @@ class SketchToPhotoGAN(keras.Model):
     of real minus generated, summed over scales like ``gp``; ``l1`` is on RGB in [0, 1]), ``loss`` (``d_loss +
     g_loss``, which Keras' callbacks read), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()`` and
     validation (generated against real photos, inference mode), each with the direction Keras' callbacks read in
-    mode ``"auto"``. ``model.optimizer`` is an
-    `OptimizerPair`: Keras' learning-rate callbacks move both optimizers' rates.
+    mode ``"auto"``. ``model.optimizer`` is an `OptimizerPair`: Keras' learning-rate callbacks move both
+    optimizers' rates.
 
     Args:
         image_size: training image size (square). The generator itself is fully convolutional.
@@ -88,7 +88,8 @@ class SketchToPhotoGAN(keras.Model):
             FLOPs of a training step, so ``"auto"`` gives most of the mixed-precision speed-up on a CPU with
             AVX512-BF16 (+46% measured, see benchmarks/NOTES.md); the feature distances are always float32.
         feature_matching_weight: weight of the critic feature-matching term (pix2pixHD): L1 between the critic's
-            intermediate activations for the real and the generated pair. Needs no pretrained network.
+            intermediate activations for the real and the generated pair, averaged over every scale's layers.
+            Needs no pretrained network.
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
             `keras_s2p.precision`.
         generator: a prebuilt generator model, used instead of one built from the generator arguments.
