@@ -132,17 +132,18 @@ def peak_flops(dtype, repeats=5):
     return mm, max(convs, key=lambda r: r[1])
 
 
-def train_throughput(config, precision, perceptual_precision, steps):
+def train_throughput(config, precision, perceptual_precision, steps, batch=BATCH, warmup=2):
+    """((img/s wall, cpu), (static, executed) FLOPs per step, (FLOP/s wall, cpu), the model) of `config`."""
     gan = s2p.SketchToPhotoGAN(**config, perceptual_weights=None, precision=precision,
                                perceptual_precision=perceptual_precision)
     gan.compile()
     size = config["image_size"]
     rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (BATCH, size, size, 3)).astype("float32")
-    y = rng.uniform(-1, 1, (BATCH, size, size, 3)).astype("float32")
+    x = rng.uniform(-1, 1, (batch, size, size, 3)).astype("float32")
+    y = rng.uniform(-1, 1, (batch, size, size, 3)).astype("float32")
     data = tf.data.Dataset.from_tensors((x, y)).repeat().prefetch(2)
 
-    spec = tf.TensorSpec((BATCH, size, size, 3), tf.float32)
+    spec = tf.TensorSpec((batch, size, size, 3), tf.float32)
     graph = tf.function(gan.train_step).get_concrete_function((spec, spec)).graph
     flops = static_flops(graph), executed_flops(graph)
 
@@ -156,10 +157,9 @@ def train_throughput(config, precision, perceptual_precision, steps):
             wall.append(time.perf_counter() - self.start[0])
             cpu.append(time.process_time() - self.start[1])
 
-    warmup = 2
     gan.fit(data, steps_per_epoch=steps + warmup, epochs=1, verbose=0, callbacks=[Clock()])
     times = float(np.median(wall[warmup:])), float(np.median(cpu[warmup:]))
-    return _rate(BATCH, times), flops, _rate(flops[1], times), gan
+    return _rate(batch, times), flops, _rate(flops[1], times), gan
 
 
 def inference(gan, size):

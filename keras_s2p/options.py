@@ -9,7 +9,7 @@ imported, so ``s2p --help`` stays fast.
 import argparse
 from dataclasses import dataclass
 
-from keras_s2p.models.choices import CRITIC_OUTPUTS, NORMALIZATIONS, PRECISIONS, UPSAMPLING_MODES
+from keras_s2p.models.choices import CRITIC_OUTPUTS, CRITIC_SCALES, NORMALIZATIONS, PRECISIONS, UPSAMPLING_MODES
 
 
 def positive_int(text):
@@ -85,6 +85,10 @@ MODEL_OPTIONS = (
            architecture=True),
     Option("conditional_critic", True, "the critic judges (sketch, photo) pairs, not photos alone", bool,
            architecture=True),
+    Option("critic_scales", 1, "critics of the same design on the pair at full, 1/2 and 1/4 resolution (pix2pixHD); "
+           "losses summed, gradient penalty per scale", int, choices=CRITIC_SCALES, architecture=True),
+    Option("attention", False, "SAGAN self-attention at the generator bottleneck and at the critic's 1/8 "
+           "resolution", bool, architecture=True),
     Option("critic_steps", 1, "critic updates per generator update", positive_int),
     Option("gp_weight", 10.0, "gradient-penalty weight", non_negative_float),
     Option("l1_weight", 100.0, "L1 reconstruction weight", non_negative_float),

@@ -223,3 +223,23 @@ def test_demo_runs_end_to_end(tmp_path):
         assert (tmp_path / "demo" / name).is_file(), name
     assert load_image(tmp_path / "demo" / "demo_photo.png").shape == (32, 64, 3)  # sketch | photo
     assert "Everything is in" in result.stdout
+
+
+def test_critic_scales_and_attention_flags_reach_the_model(tmp_path):
+    import keras
+
+    result = s2p("train", "--epochs", "1", "--run-dir", tmp_path / "run", *TINY_TRAIN, "--critic-scales", "2",
+                 "--attention")
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / "run" / "config.json").read_text())["hyperparameters"]
+    assert config["critic_scales"] == 2 and config["attention"] is True
+    model = keras.saving.load_model(tmp_path / "run" / "model.keras")
+    assert model.critic_scales == 2 and model.attention
+    assert model.critic.get_layer("critic_scale1").get_layer("attention").spectral_norm
+    assert keras.saving.load_model(tmp_path / "run" / "generator.keras").get_layer("attention")
+
+
+def test_bad_critic_scales_is_a_one_line_error():
+    result = s2p("train", "--critic-scales", "4")
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert result.returncode == 2 and len(errors) == 1 and "--critic-scales: invalid choice: 4" in errors[0]

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from keras_s2p import ConfigError, build_critic
+from keras_s2p.models.multi_scale_critic import build_multi_scale_critic, downscale, scale_critics
 
 
 def _walk(model):
@@ -51,3 +52,29 @@ def test_conditional_by_default_and_unconditional_option():
 def test_bad_output_kind():
     with pytest.raises(ConfigError, match="output='sigmoid'"):
         build_critic(output="sigmoid")
+
+
+@pytest.mark.parametrize("scales, size", [(2, 32), (3, 32), (3, 64)])
+def test_multi_scale_critic_scores_each_scale(scales, size):
+    critic = build_multi_scale_critic(scales, image_size=size, base_filters=4, num_layers=2)
+    x = np.zeros((2, size, size, 3), "float32")
+    scores = critic([x, x])
+    assert [s.shape for s in scores] == [(2, size // 4 // 2**k, size // 4 // 2**k, 1) for k in range(scales)]
+    factors = [factor for factor, _ in scale_critics(critic)]
+    assert factors == [1, 2, 4][:scales]
+    images = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3)).astype("float32")
+    for (factor, scale_critic), scores in zip(scale_critics(critic), critic([images, images])):
+        # each scale's critic judges the pair pooled to its size
+        np.testing.assert_allclose(scale_critic([downscale(images, factor)] * 2), scores, atol=1e-6)
+
+
+def test_one_scale_is_the_plain_critic():
+    critic = build_multi_scale_critic(1, image_size=32, base_filters=4)
+    assert scale_critics(critic) == [(1, critic)] and critic.get_layer("score_f32")
+
+
+@pytest.mark.parametrize("kwargs, needle", [(dict(scales=4), "critic_scales=4"),
+                                            (dict(scales=3, image_size=34), "image_size=34")])
+def test_bad_scales(kwargs, needle):
+    with pytest.raises(ConfigError, match=needle):
+        build_multi_scale_critic(**{"image_size": 32, **kwargs})

@@ -137,7 +137,8 @@ def test_float16_wraps_both_optimizers(tiny_kwargs, pair_dataset):
 @pytest.mark.parametrize(
     "kwargs, needle",
     [(dict(critic_steps=0), "critic_steps=0"), (dict(gp_weight=-1), "gp_weight=-1"),
-     (dict(precision="half"), "precision='half'"), (dict(critic_output="sigmoid"), "output='sigmoid'")],
+     (dict(precision="half"), "precision='half'"), (dict(critic_output="sigmoid"), "output='sigmoid'"),
+     (dict(critic_scales=4), "critic_scales=4")],
 )
 def test_bad_arguments(tiny_kwargs, kwargs, needle):
     with pytest.raises(ConfigError, match=needle):
@@ -155,7 +156,7 @@ def test_feature_matching_term(tiny_kwargs, pair_dataset, tmp_path):
     history = gan.fit(pair_dataset, epochs=1, verbose=0).history
     assert history["feature_matching"][0] > 0
     # the features model shares the critic's weights: nothing extra to train or save
-    assert {id(v) for v in gan._critic_with_features.weights} == {id(v) for v in gan.critic.weights}
+    assert {id(v) for v in gan._scales[0][2].weights} == {id(v) for v in gan.critic.weights}
     gan.save(tmp_path / "fm.keras")
     assert keras.saving.load_model(tmp_path / "fm.keras").feature_matching_weight == 10.0
     off = SketchToPhotoGAN(**tiny_kwargs)
@@ -189,3 +190,49 @@ def test_custom_networks_round_trip_and_edited_config_is_refused(tiny_kwargs, pa
             target.writestr(name, data)
     with pytest.raises(ValueError):
         keras.saving.load_model(tmp_path / "edited.keras")
+
+
+def test_gradient_penalty_per_critic_scale(tiny_kwargs, pair_dataset, monkeypatch):
+    from keras_s2p.models import gan as gan_module
+
+    penalised = []
+
+    def recording_penalty(critic_fn, real, fake, **kwargs):
+        penalised.append(tuple(real.shape[1:3]))  # recorded while train_step is traced
+        return wasserstein_gradient_penalty(critic_fn, real, fake, **kwargs)
+
+    wasserstein_gradient_penalty = gan_module.wasserstein_gradient_penalty
+    monkeypatch.setattr(gan_module, "wasserstein_gradient_penalty", recording_penalty)
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "critic_scales": 3, "critic_steps": 1})
+    gan.compile()
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert penalised[:3] == [(32, 32), (16, 16), (8, 8)]  # one penalty per scale, on that scale's own input
+    assert history["gp"][0] > 0 and np.isfinite(history["d_loss"][0])
+
+
+def test_multi_scale_critic_and_attention_save_and_load_in_a_fresh_process(tiny_kwargs, pair_arrays, pair_dataset,
+                                                                         tmp_path):
+    import subprocess
+    import sys
+
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "critic_scales": 2, "attention": True})
+    config = gan.get_config()
+    assert config["critic_scales"] == 2 and config["attention"] is True
+    assert SketchToPhotoGAN.from_config(config).get_config() == config
+    gan.compile()
+    gan.fit(pair_dataset, epochs=1, verbose=0)
+    gan.generator.get_layer("attention").gamma.assign(0.5)  # the block's output counts in the comparison
+    gan.save(tmp_path / "model.keras")
+    np.save(tmp_path / "sketches.npy", pair_arrays[0])
+    script = (f"import keras, keras_s2p, numpy as np; m = keras.saving.load_model({str(tmp_path / 'model.keras')!r}); "
+              f"x = np.load({str(tmp_path / 'sketches.npy')!r}); "
+              f"np.savez({str(tmp_path / 'out.npz')!r}, m.predict(x, verbose=0), *m.critic([x, x])); "
+              "print(m.critic_scales, m.attention)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-2:] == ["2", "True"]
+    loaded = np.load(tmp_path / "out.npz")
+    expected = [gan.predict(pair_arrays[0], verbose=0), *gan.critic([pair_arrays[0]] * 2)]
+    assert len(loaded.files) == 3  # the photos and both scales' scores
+    for name, array in zip(loaded.files, expected):
+        np.testing.assert_allclose(loaded[name], array, atol=1e-5)

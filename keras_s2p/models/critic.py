@@ -8,9 +8,12 @@ import keras
 from keras import layers
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.models.attention import SelfAttention
 from keras_s2p.models.choices import CRITIC_OUTPUTS
 
 FEATURE_PREFIX = "act"  # build_critic names its hidden activations act0, act1, ...: the critic's features
+ATTENTION_LAYER = 2  # self-attention follows the strided layer reaching 1/8 resolution (or the last, if fewer)
+
 
 def _sn_conv(filters, kernel_size, strides, name):
     return layers.SpectralNormalization(
@@ -24,6 +27,7 @@ def build_critic(
     num_layers=3,
     output="patch",
     conditional=True,
+    attention=False,
     name="critic",
 ):
     """Build the critic as a functional `keras.Model`.
@@ -36,6 +40,7 @@ def build_critic(
             score per image ``(B, 1)`` (the patch map averaged).
         conditional: when True the critic takes ``[sketch, photo]`` and judges the pair (concatenated on
             channels); when False it takes the photo alone.
+        attention: a spectrally normalised `SelfAttention` block after the strided layer at 1/8 resolution.
         name: model name.
 
     Returns:
@@ -67,6 +72,8 @@ def build_critic(
     for i in range(num_layers):
         x = _sn_conv(base_filters * min(2**i, 8), 4, 2, f"sn{i}")(x)
         x = layers.LeakyReLU(0.2, name=f"{FEATURE_PREFIX}{i}")(x)
+        if attention and i == min(ATTENTION_LAYER, num_layers - 1):
+            x = SelfAttention(spectral_norm=True, name="attention")(x)
     x = _sn_conv(1, 3, 1, "score")(x)
     if output == "scalar":
         x = layers.GlobalAveragePooling2D(name="mean_score")(x)

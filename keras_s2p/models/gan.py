@@ -17,8 +17,9 @@ from keras_s2p.losses import (
     wasserstein_gradient_penalty,
 )
 from keras_s2p.metrics import EVAL_METRICS, LOSS, LOSS_TOTALS, TRAIN_METRICS, trackers
-from keras_s2p.models.critic import build_critic, critic_features
+from keras_s2p.models.critic import critic_features
 from keras_s2p.models.generator import build_generator
+from keras_s2p.models.multi_scale_critic import build_multi_scale_critic, downscale, scale_critics
 from keras_s2p.models.optimizer_pair import OptimizerPair
 from keras_s2p.models.precise_batch_norm import (
     RecalibrateBatchNorm,
@@ -48,11 +49,16 @@ class SketchToPhotoGAN(keras.Model):
     the recorded forward pass. So one epoch over N batches makes N generator updates and ``N * critic_steps``
     critic updates.
 
+    With ``critic_scales`` 2 or 3 each scale's critic scores the pair average-pooled to its resolution: the
+    Wasserstein terms are summed over scales, and each scale's gradient penalty is taken with respect to its own
+    input (the same interpolation weights at every scale) and summed.
+
     Metrics: `keras_s2p.metrics.TRAIN_METRICS` (epoch means of the loss terms; ``w_distance`` is the critic score
-    of real minus generated, ``l1`` is on RGB in [0, 1]), ``loss`` (``d_loss + g_loss``, which Keras' callbacks
-    read), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()`` and validation (generated against real photos,
-    inference mode), each with the direction Keras' callbacks read in mode ``"auto"``. ``model.optimizer`` is an
-    `OptimizerPair`: Keras' learning-rate callbacks move both optimizers' rates.
+    of real minus generated, summed over scales like ``gp``; ``l1`` is on RGB in [0, 1]), ``loss`` (``d_loss +
+    g_loss``, which Keras' callbacks read), and `keras_s2p.metrics.EVAL_METRICS` from ``evaluate()`` and
+    validation (generated against real photos, inference mode), each with the direction Keras' callbacks read in
+    mode ``"auto"``. ``model.optimizer`` is an `OptimizerPair`: Keras' learning-rate callbacks move both
+    optimizers' rates.
 
     Args:
         image_size: training image size (square). The generator itself is fully convolutional.
@@ -66,6 +72,10 @@ class SketchToPhotoGAN(keras.Model):
         critic_layers: strided layers of the critic.
         critic_output: ``"patch"`` (PatchGAN score map) or ``"scalar"``.
         conditional_critic: the critic judges (sketch, photo) pairs rather than photos alone.
+        critic_scales: 1, 2 or 3 critics of the same design, on the images at full, 1/2 and 1/4 resolution
+            (pix2pixHD's multi-scale discriminator).
+        attention: SAGAN self-attention (`keras_s2p.models.attention.SelfAttention`) at the generator's
+            bottleneck and, spectrally normalised, at the critic's 1/8 resolution.
         critic_steps: critic updates per generator update (5, as in the WGAN-GP paper).
         gp_weight: gradient-penalty weight (10 in the paper).
         l1_weight: weight of the L1 reconstruction term (computed on [-1, 1] images, as pix2pix).
@@ -78,7 +88,8 @@ class SketchToPhotoGAN(keras.Model):
             FLOPs of a training step, so ``"auto"`` gives most of the mixed-precision speed-up on a CPU with
             AVX512-BF16 (+46% measured, see benchmarks/NOTES.md); the feature distances are always float32.
         feature_matching_weight: weight of the critic feature-matching term (pix2pixHD): L1 between the critic's
-            intermediate activations for the real and the generated pair. Needs no pretrained network.
+            intermediate activations for the real and the generated pair, averaged over every scale's layers.
+            Needs no pretrained network.
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
             `keras_s2p.precision`.
         generator: a prebuilt generator model, used instead of one built from the generator arguments.
@@ -112,6 +123,8 @@ class SketchToPhotoGAN(keras.Model):
         critic_layers=DEFAULTS["critic_layers"],
         critic_output=DEFAULTS["critic_output"],
         conditional_critic=DEFAULTS["conditional_critic"],
+        critic_scales=DEFAULTS["critic_scales"],
+        attention=DEFAULTS["attention"],
         critic_steps=DEFAULTS["critic_steps"],
         gp_weight=DEFAULTS["gp_weight"],
         l1_weight=DEFAULTS["l1_weight"],
@@ -145,6 +158,8 @@ class SketchToPhotoGAN(keras.Model):
         self.critic_layers = critic_layers
         self.critic_output = critic_output
         self.conditional_critic = conditional_critic
+        self.critic_scales = critic_scales
+        self.attention = attention
         self.critic_steps = critic_steps
         self.gp_weight = float(gp_weight)
         self.l1_weight = float(l1_weight)
@@ -164,12 +179,15 @@ class SketchToPhotoGAN(keras.Model):
             self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
                 image_size, base_filters, num_downsamples, num_res_blocks, upsampling, skip_connections,
-                generator_norm,
+                generator_norm, attention,
             )
-            self.critic = critic or build_critic(
-                image_size, critic_filters, critic_layers, critic_output, conditional_critic
+            self.critic = critic or build_multi_scale_critic(
+                critic_scales, image_size, attention, base_filters=critic_filters, num_layers=critic_layers,
+                output=critic_output, conditional=conditional_critic,
             )
-        self._critic_with_features = critic_features(self.critic) if feature_matching_weight > 0 else None
+        # Per scale: (downscaling factor, that scale's critic, its features model for feature matching or None).
+        self._scales = [(factor, scale_critic, critic_features(scale_critic) if feature_matching_weight > 0 else None)
+                        for factor, scale_critic in scale_critics(self.critic)]
         self._train_trackers, train_list = trackers(TRAIN_METRICS, "training")
         self._eval_trackers, eval_list = trackers(EVAL_METRICS, "evaluation")
         self._metric_lists = [train_list, eval_list]
@@ -288,12 +306,14 @@ class SketchToPhotoGAN(keras.Model):
     def call(self, sketch, training=False):
         return self.generator(sketch, training=training)
 
-    def _critic(self, sketch, photo, features=False):
-        """Critic scores of (sketch, photo) pairs; with `features`, ``(hidden_activations, scores)``."""
+    def _critic(self, scale, sketch, photo, features=False):
+        """Scores of (sketch, photo) pairs, already downscaled to critic `scale` (an index into ``self._scales``);
+        with `features`, ``(hidden_activations, scores)``."""
+        _, critic, with_features = self._scales[scale]
         inputs = [sketch, photo] if self.conditional_critic else photo
         if not features:
-            return self.critic(inputs, training=True)
-        *hidden, scores = self._critic_with_features(inputs, training=True)
+            return critic(inputs, training=True)
+        *hidden, scores = with_features(inputs, training=True)
         return hidden, scores
 
     def _gp_seed(self):
@@ -315,15 +335,21 @@ class SketchToPhotoGAN(keras.Model):
         with tf.GradientTape() as g_tape:
             fake = self.generator(sketch, training=True)
         fake_fixed = tf.stop_gradient(fake)
-        both_sketches = tf.concat([sketch, sketch], axis=0)
-        both_photos = tf.concat([photo, fake_fixed], axis=0)
+        # (sketch, photo, generated photo) at each critic's scale.
+        pyramid = [[downscale(x, factor) for x in (sketch, photo, fake_fixed)] for factor, _, _ in self._scales]
         critic_vars = self.critic.trainable_variables
         for _ in range(self.critic_steps):
             with tf.GradientTape() as d_tape:
-                scores = self._critic(both_sketches, both_photos)  # real and generated in one call
-                critic_loss = wasserstein_critic_loss(scores[:batch], scores[batch:])
-                gp = wasserstein_gradient_penalty(lambda x: self._critic(sketch, x), photo, fake_fixed,
-                                                  seed=self._gp_seed())
+                critic_losses, penalties = [], []
+                for scale, (sketches, photos, fakes) in enumerate(pyramid):
+                    # real and generated in one call
+                    scores = self._critic(scale, tf.concat([sketches, sketches], 0), tf.concat([photos, fakes], 0))
+                    critic_losses.append(wasserstein_critic_loss(scores[:batch], scores[batch:]))
+                    # One seed for all scales: each scale's interpolates are the full-size ones downscaled.
+                    penalties.append(wasserstein_gradient_penalty(
+                        lambda x, scale=scale, sketches=sketches: self._critic(scale, sketches, x), photos, fakes,
+                        seed=self._gp_seed()))
+                critic_loss, gp = tf.add_n(critic_losses), tf.add_n(penalties)
                 d_loss = critic_loss + self.gp_weight * gp
                 scaled = self.d_optimizer.scale_loss(d_loss / replicas)
             self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
@@ -333,13 +359,19 @@ class SketchToPhotoGAN(keras.Model):
 
         real_vgg = self._perceptual.extract(photo) if self._perceptual is not None else None
         matching = self.feature_matching_weight > 0
-        real_hidden = self._critic(sketch, photo, features=True)[0] if matching else None
+        real_hidden = [h for scale, (sketches, photos, _) in enumerate(pyramid)
+                       for h in self._critic(scale, sketches, photos, features=True)[0]] if matching else None
         with g_tape:
-            if matching:
-                fake_hidden, fake_scores = self._critic(sketch, fake, features=True)
-            else:
-                fake_scores = self._critic(sketch, fake)
-            adversarial = wasserstein_generator_loss(fake_scores)
+            adversarial, fake_hidden = [], []
+            for scale, (factor, _, _) in enumerate(self._scales):
+                sketches, fakes = pyramid[scale][0], downscale(fake, factor)
+                if matching:
+                    hidden, fake_scores = self._critic(scale, sketches, fakes, features=True)
+                    fake_hidden += hidden
+                else:
+                    fake_scores = self._critic(scale, sketches, fakes)
+                adversarial.append(wasserstein_generator_loss(fake_scores))
+            adversarial = tf.add_n(adversarial)
             l1 = l1_loss(photo, fake)
             g_loss = adversarial + self.l1_weight * l1
             perceptual = feature_matching = tf.constant(0.0)
@@ -384,6 +416,8 @@ class SketchToPhotoGAN(keras.Model):
             critic_layers=self.critic_layers,
             critic_output=self.critic_output,
             conditional_critic=self.conditional_critic,
+            critic_scales=self.critic_scales,
+            attention=self.attention,
             critic_steps=self.critic_steps,
             gp_weight=self.gp_weight,
             l1_weight=self.l1_weight,

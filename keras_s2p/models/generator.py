@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.models.attention import SelfAttention
 from keras_s2p.models.choices import BATCH_NORMS, NORMALIZATIONS, UPSAMPLING_MODES
 
 GROUPS = 8  # channels are normalised in this many groups by generator_norm="group"
@@ -68,6 +69,7 @@ def build_generator(
     upsampling="resize",
     skip_connections=False,
     norm="batch",
+    attention=False,
     name="generator",
 ):
     """Build the generator as a functional `keras.Model` mapping sketches to photos, both in [-1, 1].
@@ -81,6 +83,7 @@ def build_generator(
         upsampling: ``"resize"`` (bilinear resize then 3x3 conv; no checkerboard) or ``"transpose"``.
         skip_connections: concatenate each encoder feature map into the decoder at the same resolution (U-Net).
         norm: one of `keras_s2p.models.choices.NORMALIZATIONS` (their trade-offs are listed there).
+        attention: a `SelfAttention` block after the residual blocks (at the bottleneck).
         name: model name.
 
     Returns:
@@ -116,6 +119,8 @@ def build_generator(
         skips.append(x)
     for i in range(num_res_blocks):
         x = _residual_block(x, filters, norm, f"res{i}")
+    if attention:
+        x = SelfAttention(name="attention")(x)
     for i in range(num_downsamples):
         filters //= 2
         x = _upsample(x, filters, upsampling, norm, f"up{i}")

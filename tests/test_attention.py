@@ -1,0 +1,37 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_s2p import build_critic, build_generator
+from keras_s2p.models.attention import SelfAttention
+
+
+@pytest.mark.parametrize("shape", [(2, 8, 8, 16), (1, 5, 7, 32)])
+def test_starts_as_identity_with_the_input_shape(shape):
+    x = np.random.default_rng(0).normal(size=shape).astype("float32")
+    layer = SelfAttention()
+    y = layer(x, training=True)
+    assert y.shape == shape and float(layer.gamma.numpy()) == 0.0
+    np.testing.assert_array_equal(y, x)
+    layer.gamma.assign(0.5)  # once gamma moves, every position mixes in context from the others
+    assert np.abs(layer(x) - x).max() > 0
+
+
+def test_generator_bottleneck_and_critic_at_one_eighth():
+    generator = build_generator(image_size=32, base_filters=4, num_res_blocks=1, attention=True)
+    assert generator.get_layer("attention").input.shape[1:] == (None, None, 16)  # 4 filters doubled twice
+    critic = build_critic(image_size=64, base_filters=4, num_layers=4, attention=True)
+    attention = critic.get_layer("attention")
+    assert attention.spectral_norm and not generator.get_layer("attention").spectral_norm
+    assert critic.get_layer("act2").output is attention.input  # after the third stride-2 layer: 1/8 resolution
+    convs = [layer for layer in attention._layers if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert len(convs) == 4
+    assert critic([np.zeros((1, 64, 64, 3), "float32")] * 2).shape == (1, 4, 4, 1)
+
+
+def test_serialises():
+    inputs = keras.Input((None, None, 8))
+    layer = SelfAttention(spectral_norm=True, name="attention")
+    restored = SelfAttention.from_config(layer.get_config())
+    assert restored.spectral_norm and restored.name == "attention"
+    assert keras.Model(inputs, layer(inputs)).get_layer("attention") is layer
