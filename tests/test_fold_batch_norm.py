@@ -7,22 +7,12 @@ import pytest
 from keras_s2p import build_generator
 from keras_s2p.models.fold_batch_norm import fold_batch_norm, foldable_pairs
 from keras_s2p.precision import dtype_policy_scope
-
-
-def _with_random_statistics(model, seed=0):
-    """Give every BatchNorm non-trivial gamma, beta, moving mean and variance."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.3, n), rng.normal(0, 0.5, n),
-                               rng.uniform(0.2, 3.0, n)])
-    return model
+from tiny_settings import with_random_batch_norm
 
 
 @pytest.mark.parametrize("options", [dict(), dict(upsampling="transpose", skip_connections=True)])
 def test_folded_generator_matches_inference_mode(options):
-    generator = _with_random_statistics(build_generator(image_size=32, base_filters=8, num_res_blocks=2, **options))
+    generator = with_random_batch_norm(build_generator(image_size=32, base_filters=8, num_res_blocks=2, **options))
     folded = fold_batch_norm(generator)
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.layers)
     assert len(foldable_pairs(generator)) == sum(isinstance(x, keras.layers.BatchNormalization)
@@ -34,7 +24,7 @@ def test_folded_generator_matches_inference_mode(options):
 
 def test_mixed_precision_generator_folds_to_float32():
     with dtype_policy_scope("mixed_bfloat16"):
-        generator = _with_random_statistics(build_generator(image_size=32, base_filters=8, num_res_blocks=1))
+        generator = with_random_batch_norm(build_generator(image_size=32, base_filters=8, num_res_blocks=1))
     folded = fold_batch_norm(generator)
     assert {layer.dtype_policy.name for layer in folded.layers} == {"float32"}
     sketch = np.zeros((1, 32, 32, 3), "float32")
