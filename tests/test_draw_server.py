@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from draw_browser import decode_png
 from keras_s2p import build_generator
 from keras_s2p.data import builtin_pairs
 from keras_s2p.draw.form import parse_form
@@ -50,10 +51,6 @@ def post_photo(server, sketch=None, hints=None, body=None, content_type=None):
     files = {name: data for name, data in (("sketch", sketch), ("hints", hints)) if data is not None}
     return request(server, "POST", "/photo", body if body is not None else form(**files),
                    {"Content-Type": content_type or f"multipart/form-data; boundary={BOUNDARY}"})
-
-
-def decode_png(data):
-    return np.asarray(Image.open(io.BytesIO(data)), np.float32) / 255.0
 
 
 def sketch_png(seed=3, size=SIZE * 2):

@@ -104,7 +104,7 @@ class DrawHandler(BaseHTTPRequestHandler):
         except DataError as error:
             return self.send_error(HTTPStatus.BAD_REQUEST, str(error))
         except Exception as error:  # noqa: BLE001 - a model failure answers 500 and the server goes on
-            self.log_error("inference failed: %r", error)
+            self.log_message("inference failed: %r", error)
             return self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, f"inference failed: {type(error).__name__}")
         self._send(HTTPStatus.OK, png, "image/png")
 
@@ -132,12 +132,15 @@ class DrawHandler(BaseHTTPRequestHandler):
 
     def send_error(self, code, message=None, explain=None):
         """Every error as one ``text/plain`` line (the base class sends an HTML page)."""
-        self.log_error("%d %s", int(code), message or "")
+        self.log_message("%d %s", int(code), message or "")
         text = f"error {int(code)}: {message or HTTPStatus(code).phrase}\n".encode("utf-8", "replace")
         self._send(code, text, "text/plain; charset=utf-8")
 
     def log_request(self, code="-", size="-"):
         """Only errors are logged (`send_error`): a drawing makes a request per stroke."""
+
+    def log_error(self, format, *args):
+        """Not logged: the base class' connection noise (an idle keep-alive connection timing out)."""
 
     def log_message(self, format, *args):
         sys.stderr.write(f"s2p draw: {self.address_string()}: {format % args}\n")

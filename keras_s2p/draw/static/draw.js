@@ -14,7 +14,7 @@
   const hintsCtx = hints.getContext("2d", { willReadFrequently: true });
   const undoStack = [];
   let tool = "pen", colorHints = false, stroke = null, timer = null;
-  let inFlight = false, dirty = false, strokeEndAt = null;
+  let inFlight = false, dirty = false, strokeEndAt = null, photosShown = 0;
 
   function setStatus(text, isError = false) {
     status.textContent = text;
@@ -112,6 +112,7 @@
     download.href = photo.src;
     download.setAttribute("aria-disabled", "false");
     if (previous) URL.revokeObjectURL(previous);
+    photo.dataset.photos = String(++photosShown); // for scripts and tests: which photo is on screen
   }
 
   async function render() {
