@@ -29,18 +29,14 @@ def pair_dataset(pair_arrays):
 @pytest.fixture(scope="module")
 def serve_draw():
     """Start ``DrawServer(("127.0.0.1", free port), DrawModel(generator, size))`` in a thread: ``serve_draw(g, 32)``."""
-    import threading
-
     from keras_s2p.draw.inference import DrawModel
     from keras_s2p.draw.server import DrawServer
 
     servers = []
 
     def start(generator, image_size, **options):
-        server = DrawServer(("127.0.0.1", 0), DrawModel(generator, image_size), **options)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server
+        servers.append(DrawServer(("127.0.0.1", 0), DrawModel(generator, image_size), **options).serve_in_thread())
+        return servers[-1]
 
     yield start
     for server in servers:

@@ -50,6 +50,11 @@ class DrawServer(ThreadingHTTPServer):
         folder = resources.files("keras_s2p.draw") / "static"
         self.static = {path: ((folder / name).read_bytes(), kind) for path, (name, kind) in STATIC.items()}
 
+    def serve_in_thread(self):
+        """Serve from a daemon thread (a notebook, a test) until ``shutdown()``; returns the server."""
+        threading.Thread(target=self.serve_forever, name="s2p-draw", daemon=True).start()
+        return self
+
     @property
     def url(self):
         host, port = self.server_address[:2]
