@@ -141,6 +141,7 @@ def test_sketchify_makes_a_trainable_folder(sketch_folder, tmp_path):
         (["sketchify", "/no/photos", "out"], ["/no/photos"]),
         (["draw"], ["--model", "generator.keras", "model.keras"]),
         (["draw", "--model", "/no/model.keras"], ["/no/model.keras"]),
+        (["draw", "--model", "/no/model.keras", "--port", "70000"], ["--port 70000"]),
     ],
 )
 def test_user_mistakes_are_one_line_errors(args, needles, tmp_path):

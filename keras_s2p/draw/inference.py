@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_s2p.data.images import declared_size, decode_image, resize
-from keras_s2p.errors import DataError
+from keras_s2p.errors import ConfigError, DataError
 from keras_s2p.models.fold_batch_norm import fold_batch_norm
 
 MIN_SIDE = 16
@@ -50,6 +50,10 @@ class DrawModel:
             RGB colour + alpha mask in [0, 1] (colour hints); its output is a photo in [-1, 1].
         image_size: the size it runs at (uploads of any usable size are resized to it).
 
+    Raises:
+        ConfigError: the generator cannot run at `image_size` (tried once here, which also traces it, so the first
+            photo request is as fast as the others).
+
     Example:
         >>> model = DrawModel(generator, 128)
         >>> png = model.photo_png(open("sketch.png", "rb").read())
@@ -59,8 +63,13 @@ class DrawModel:
         self.image_size = image_size
         self.color_hints = len(generator.inputs) == 2
         self._model = fold_batch_norm(generator)
-        self._predict = tf.function(lambda inputs: self._model(inputs, training=False), reduce_retracing=True)
-        self._lock = threading.Lock()  # TensorFlow runs one call at a time anyway; this keeps requests in order
+        self._predict = tf.function(lambda inputs: self._model(inputs, training=False), autograph=False)
+        self._lock = threading.Lock()  # one inference at a time, batch 1: requests queue here
+        try:
+            self.photo(tf.ones((1, image_size, image_size, 3)), self.hints(None))
+        except Exception as error:  # noqa: BLE001 - Keras and TensorFlow raise many types for a bad size
+            first = next(iter(str(error).strip().splitlines()), type(error).__name__)
+            raise ConfigError(f"the generator cannot run at {image_size}x{image_size}: {first[:200]}") from None
 
     def sketch(self, contents):
         """Sketch image bytes -> float32 ``(1, S, S, 3)`` in [-1, 1], as the generator sees them.
