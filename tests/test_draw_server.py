@@ -210,3 +210,14 @@ def test_colour_hint_model_gets_the_hint_layer(serve_draw):
         expected = model([server.model.sketch(png), hint_input])[0].numpy()
         np.testing.assert_allclose(decode_png(photo), (expected + 1) / 2, atol=1 / 255)
     assert_one_line(*post_photo(server, png, b"not a png"), 400, "the colour hint layer")
+
+
+def test_hint_colours_keep_their_value_at_the_edges_when_resized(serve_draw):
+    server = serve_draw(hint_generator(), SIZE)
+    hints = np.zeros((SIZE * 2 + 6, SIZE * 2 + 6, 4), np.uint8)  # an odd factor: every edge pixel is mixed
+    hints[11:40, 21:50] = (200, 60, 30, 255)
+    resized = server.model.hints(png_bytes(hints, "RGBA"))[0].numpy()
+    hinted = resized[..., 3] > 0.05
+    assert 0 < hinted.mean() < 1 and (resized[..., 3] < 0.95)[hinted].any()  # partly covered edge pixels
+    np.testing.assert_allclose(resized[hinted][:, :3], np.tile([200 / 255, 60 / 255, 30 / 255], (hinted.sum(), 1)),
+                               atol=2 / 255)

@@ -84,7 +84,12 @@ class DrawModel:
         if contents is None:
             return tf.zeros((1, self.image_size, self.image_size, 4))
         hints = _decode(contents, "the colour hint layer", _decode_rgba)
-        return tf.clip_by_value(tf.image.resize(hints, [self.image_size] * 2, antialias=True), 0.0, 1.0)[None]
+        # Resized premultiplied, so the colourless transparent pixels do not darken the colours at a hint's edge.
+        alpha = hints[..., 3:]
+        small = tf.image.resize(tf.concat([hints[..., :3] * alpha, alpha], -1), [self.image_size] * 2, antialias=True)
+        small = tf.clip_by_value(small, 0.0, 1.0)
+        colour = tf.math.divide_no_nan(small[..., :3], small[..., 3:])
+        return tf.concat([tf.minimum(colour, 1.0), small[..., 3:]], -1)[None]
 
     def photo(self, sketch, hints=None):
         """The generator's photo, float32 ``(S, S, 3)`` in [-1, 1], for prepared inputs (`sketch`, `hints`)."""
