@@ -24,3 +24,21 @@ def pair_arrays():
 @pytest.fixture
 def pair_dataset(pair_arrays):
     return tf.data.Dataset.from_tensor_slices(pair_arrays).batch(4)
+
+
+@pytest.fixture(scope="module")
+def serve_draw():
+    """Start ``DrawServer(("127.0.0.1", free port), DrawModel(generator, size))`` in a thread: ``serve_draw(g, 32)``."""
+    from keras_s2p.draw.inference import DrawModel
+    from keras_s2p.draw.server import DrawServer
+
+    servers = []
+
+    def start(generator, image_size, **options):
+        servers.append(DrawServer(("127.0.0.1", 0), DrawModel(generator, image_size), **options).serve_in_thread())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

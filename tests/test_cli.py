@@ -53,7 +53,7 @@ def sketch_folder(tmp_path_factory):
 
 def test_help_for_every_command():
     assert s2p("--help").returncode == 0
-    for command in ("demo", "train", "generate", "evaluate", "sketchify", "export"):
+    for command in ("demo", "train", "generate", "draw", "evaluate", "sketchify", "export"):
         result = s2p(command, "--help")
         assert result.returncode == 0 and "usage: s2p " + command in result.stdout
 
@@ -139,6 +139,9 @@ def test_sketchify_makes_a_trainable_folder(sketch_folder, tmp_path):
         (["generate", "--model", "/no/model.keras", "x.png", "--output", "o.png"], ["x.png"]),
         (["evaluate", "--model", "/no/model.keras", "/no/data"], ["/no/model.keras"]),
         (["sketchify", "/no/photos", "out"], ["/no/photos"]),
+        (["draw"], ["--model", "generator.keras", "model.keras"]),
+        (["draw", "--model", "/no/model.keras"], ["/no/model.keras"]),
+        (["draw", "--model", "/no/model.keras", "--port", "70000"], ["--port 70000"]),
     ],
 )
 def test_user_mistakes_are_one_line_errors(args, needles, tmp_path):
@@ -223,6 +226,7 @@ def test_demo_runs_end_to_end(tmp_path):
         assert (tmp_path / "demo" / name).is_file(), name
     assert load_image(tmp_path / "demo" / "demo_photo.png").shape == (32, 64, 3)  # sketch | photo
     assert "Everything is in" in result.stdout
+    assert f"s2p draw --model {tmp_path / 'demo' / 'generator.keras'}" in result.stdout
 
 
 def test_critic_scales_and_attention_flags_reach_the_model(tmp_path):

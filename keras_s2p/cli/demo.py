@@ -43,3 +43,4 @@ def run_command(args):
     print(f"  models: {run.model_path}, {run.generator_path}")
     print(f"  a new sketch {sketch_path} -> {photo_path} (sketch | photo)")
     print(f"  next: s2p generate --model {run.generator_path} YOUR_SKETCH.png --output photo.png")
+    print(f"  or draw in your browser: s2p draw --model {run.generator_path}")

@@ -10,13 +10,14 @@ from keras_s2p.errors import S2PError
 DEFAULT_IMAGE_SIZE = 128
 
 
-def load_generator(path, image_size=None):
+def load_generator(path, image_size=None, color_hints=False):
     """Load a ``generator.keras`` or ``model.keras`` file safely (``safe_mode=True``).
 
     Args:
         path: the model file.
         image_size: override the training size; otherwise read from the GAN, or from the ``config.json`` of the
             run folder the file sits in, else 128.
+        color_hints: also accept a generator with a second, 4-channel input (colour hints: RGB + alpha mask).
 
     Returns:
         (generator, image_size).
@@ -39,8 +40,11 @@ def load_generator(path, image_size=None):
         raise S2PError(f"cannot load model {path}: {_explain(error)}") from None
     if isinstance(model, SketchToPhotoGAN):
         return model.generator, image_size or model.image_size
-    if not isinstance(model, keras.Model) or len(model.inputs) != 1 or model.inputs[0].shape[-1] != 3:
-        raise S2PError(f"{path} is not a sketch-to-photo generator (expected one 3-channel image input)")
+    channels = [x.shape[-1] for x in model.inputs] if isinstance(model, keras.Model) else []
+    if channels != [3] and not (color_hints and channels == [3, 4]):
+        expected = "a 3-channel sketch input and optionally a 4-channel hint input" if color_hints else \
+            "one 3-channel image input"
+        raise S2PError(f"{path} is not a sketch-to-photo generator (expected {expected})")
     return model, image_size or _size_from_run_config(path.parent) or DEFAULT_IMAGE_SIZE
 
 

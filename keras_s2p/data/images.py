@@ -64,7 +64,12 @@ def list_images(folder, recursive=True):
 
 def read_image(path):
     """Decode a JPEG/PNG (8/16-bit)/BMP/GIF (first frame) file to float32 RGB in [0, 1], alpha over white."""
-    img = tf.io.decode_image(tf.io.read_file(path), channels=0, dtype=tf.float32, expand_animations=False)
+    return decode_image(tf.io.read_file(path))
+
+
+def decode_image(contents):
+    """`read_image` for the bytes of an image file (e.g. an upload)."""
+    img = tf.io.decode_image(contents, channels=0, dtype=tf.float32, expand_animations=False)
     channels = tf.shape(img)[-1]
     rgb = tf.gather(img, _COLOUR_CHANNELS[channels], axis=-1)
     alpha = tf.where(channels % 2 == 0, img[..., -1:], tf.ones_like(img[..., -1:]))

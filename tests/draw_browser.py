@@ -1,0 +1,116 @@
+"""Driving the ``s2p draw`` page in Debian's headless Chromium with Playwright (tests and benchmarks/draw_latency.py).
+
+Never a browser of Playwright's own (``playwright install``): CI installs the ``chromium`` package.
+"""
+
+import contextlib
+import io
+import time
+
+import numpy as np
+from PIL import Image
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--no-first-run", "--disable-sync"]
+_SHOWN_PIXELS = """() => {
+  const img = document.getElementById("photo"), canvas = document.createElement("canvas");
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(img, 0, 0);
+  return [canvas.width, canvas.height, Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data)];
+}"""
+
+
+# Playwright's request events carry no body for a FormData of blobs, so the page's fetch keeps a copy of each form.
+_KEEP_FORMS = """
+window.s2pSentForms = [];
+const pageFetch = window.fetch;
+window.fetch = function (resource, options) {
+  if (options && options.body instanceof FormData) {
+    window.s2pSentForms.push(Promise.all([...options.body.entries()].map(
+      async ([name, blob]) => [name, Array.from(new Uint8Array(await blob.arrayBuffer()))])));
+  }
+  return pageFetch.apply(this, arguments);
+};
+"""
+
+
+class DrawPage:
+    """The page in a browser tab: ``sent_count()`` photo requests sent, ``sent(i)`` the form fields of one."""
+
+    def __init__(self, page, url):
+        self.page, self.url = page, url
+        self.requested, self.errors = [], []
+        page.on("request", lambda request: self.requested.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.add_init_script(_KEEP_FORMS)
+        page.goto(url)
+
+    def sent_count(self):
+        return int(self.page.evaluate("window.s2pSentForms.length"))
+
+    def sent(self, index=-1):
+        """The fields of the `index`-th form the page sent, name -> bytes (the last one by default)."""
+        fields = self.page.evaluate("async (i) => Object.fromEntries(await window.s2pSentForms.at(i))", index)
+        return {name: bytes(data) for name, data in fields.items()}
+
+    def photos_shown(self):
+        return int(self.page.evaluate("document.getElementById('photo').dataset.photos || 0"))
+
+    def wait_for_photo(self, before, timeout=60):
+        """Wait until a photo after the `before`-th is on screen and every request sent has been shown."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.photos_shown()
+            if shown > before and shown == self.sent_count():
+                return shown
+            self.page.wait_for_timeout(10)
+        status = self.page.text_content("#status")
+        raise TimeoutError(f"no new photo in {timeout} s ({self.photos_shown()} shown, {self.sent_count()} sent; "
+                           f"status: {status!r}; page errors: {self.errors})")
+
+    def box(self, selector):
+        box = self.page.locator(selector).bounding_box()
+        return box["x"], box["y"], box["width"], box["height"]
+
+    def stroke(self, points):
+        """Draw one stroke through `points` (fractions of the board's width and height) with the mouse; wait for
+        its photo and return the page's stroke-end -> photo-on-screen time in ms."""
+        x, y, w, h = self.box("#board")
+        before = self.photos_shown()
+        self.page.evaluate("delete document.getElementById('photo').dataset.strokeToPhotoMs")
+        mouse = self.page.mouse
+        mouse.move(x + points[0][0] * w, y + points[0][1] * h)
+        mouse.down()
+        for px, py in points[1:]:
+            mouse.move(x + px * w, y + py * h, steps=8)
+        mouse.up()
+        self.page.wait_for_function("'strokeToPhotoMs' in document.getElementById('photo').dataset", timeout=60000)
+        self.wait_for_photo(before)  # the stroke's photo is the last one sent
+        return float(self.page.evaluate("document.getElementById('photo').dataset.strokeToPhotoMs"))
+
+    def shown_photo(self):
+        """The photo on screen as float32 HxWx3 in [0, 1], read back from the page."""
+        width, height, rgba = self.page.evaluate(_SHOWN_PIXELS)
+        return np.asarray(rgba, np.float32).reshape(height, width, 4)[..., :3] / 255.0
+
+
+@contextlib.contextmanager
+def draw_page(url):
+    """A `DrawPage` for the page at `url` in a fresh headless Chromium, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 720}, accept_downloads=True)
+            yield DrawPage(page, url)
+        finally:
+            browser.close()
+
+
+def decode_png(data):
+    """PNG bytes -> float32 array in [0, 1] (HxWx3, or HxWx4 with alpha)."""
+    return np.asarray(Image.open(io.BytesIO(data)), np.float32) / 255.0

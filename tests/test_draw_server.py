@@ -1,0 +1,223 @@
+"""The ``s2p draw`` server: photos equal the generator's, and bad input never takes it down."""
+
+import http.client
+import io
+import json
+import socket
+import struct
+import threading
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from draw_browser import decode_png
+from keras_s2p import build_generator
+from keras_s2p.data import builtin_pairs
+from keras_s2p.draw.form import parse_form
+from tiny_settings import hint_generator, with_random_batch_norm
+
+SIZE = 32
+BOUNDARY = "s2p-test-boundary"
+
+
+def png_bytes(pixels, mode=None):
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(pixels, np.uint8), mode).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def form(**files):
+    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{name}.png"\r\n'
+             f"Content-Type: image/png\r\n\r\n".encode() + data + b"\r\n" for name, data in files.items()]
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def request(server, method, path, body=None, headers=None, timeout=60):
+    """(status, body) of one request on a fresh connection."""
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def post_photo(server, sketch=None, hints=None, body=None, content_type=None):
+    files = {name: data for name, data in (("sketch", sketch), ("hints", hints)) if data is not None}
+    return request(server, "POST", "/photo", body if body is not None else form(**files),
+                   {"Content-Type": content_type or f"multipart/form-data; boundary={BOUNDARY}"})
+
+
+def sketch_png(seed=3, size=SIZE * 2):
+    """A built-in dataset sketch at an ordinary size other than the model's (it is resized)."""
+    sketch = builtin_pairs(1, size, seed=seed)[0][0]
+    return png_bytes(np.round((sketch + 1) * 127.5))
+
+
+def huge_png_header(width=20000, height=20000):
+    """A small PNG file whose header declares `width` x `height` pixels."""
+    data = bytearray(png_bytes(np.zeros((16, 16), np.uint8)))
+    ihdr = bytearray(data[12:29])  # chunk type + 13 data bytes
+    ihdr[4:12] = struct.pack(">II", width, height)
+    data[12:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    return bytes(data)
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return with_random_batch_norm(build_generator(image_size=SIZE, base_filters=8, num_res_blocks=1))
+
+
+@pytest.fixture(scope="module")
+def server(serve_draw, generator):
+    return serve_draw(generator, SIZE, max_body=2**20)
+
+
+def assert_one_line(status, body, expected_status, *needles):
+    text = body.decode()
+    assert status == expected_status, text
+    assert text.startswith(f"error {expected_status}: ") and text.count("\n") == 1, text
+    for needle in needles:
+        assert needle in text
+
+
+def test_page_and_info(server):
+    status, page = request(server, "GET", "/")
+    assert status == 200 and b'src="draw.js"' in page and b'href="draw.css"' in page
+    assert b"http" not in page  # nothing loaded from the internet
+    for path in ("/draw.js", "/draw.css"):
+        status, body = request(server, "GET", path)
+        assert status == 200 and body and b"http" not in body, path
+    status, info = request(server, "GET", "/info")
+    assert status == 200 and json.loads(info) == {"image_size": SIZE, "color_hints": False}
+
+
+def test_photo_is_the_generators_output(server, generator):
+    png = sketch_png()
+    status, photo = post_photo(server, png)
+    assert status == 200 and photo.startswith(b"\x89PNG")
+    expected = generator(server.model.sketch(png), training=False)[0].numpy()
+    np.testing.assert_allclose(decode_png(photo), (expected + 1) / 2, atol=1 / 255)
+
+
+def test_parse_form_keeps_binary_content():
+    data = bytes(range(256)) + b"\r\n--x\r\n\r\n" + bytes(range(256))
+    assert parse_form(f"multipart/form-data; boundary={BOUNDARY}", form(sketch=data, hints=b"")) == {
+        "sketch": data, "hints": b""}
+
+
+@pytest.mark.parametrize(
+    "sketch, status, needles",
+    [
+        (b"this is not an image", 400, ["the sketch is not an image"]),
+        (sketch_png()[:300], 400, ["cannot decode the sketch", "truncated"]),
+        (png_bytes(np.zeros((1, 1), np.uint8)), 400, ["1x1 pixels, too small"]),
+        (huge_png_header(), 400, ["too large"]),
+    ],
+    ids=["not-an-image", "truncated", "1x1", "20000x20000"],
+)
+def test_unusable_sketches_get_a_one_line_400(server, sketch, status, needles):
+    assert_one_line(*post_photo(server, sketch), status, *needles)
+    assert post_photo(server, sketch_png())[0] == 200  # and the server goes on
+
+
+@pytest.mark.parametrize(
+    "kwargs, status, needles",
+    [
+        (dict(body=b"x", content_type="text/plain"), 400, ["multipart/form-data", "text/plain"]),
+        (dict(body=b"--b\r\n", content_type="multipart/form-data"), 400, ["no boundary"]),
+        (dict(body=f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"sketch\"\r\n\r\nabc".encode()), 400,
+         ["truncated"]),
+        (dict(body=form(photo=b"abc")), 400, ["no 'sketch' file", "photo"]),
+    ],
+    ids=["not-multipart", "no-boundary", "no-closing-boundary", "no-sketch-field"],
+)
+def test_malformed_forms_get_a_one_line_400(server, kwargs, status, needles):
+    assert_one_line(*post_photo(server, **kwargs), status, *needles)
+
+
+def test_a_50_mb_body_gets_413(server):
+    status, body = post_photo(server, body=b"\0" * (50 * 2**20))
+    assert_one_line(status, body, 413, "over the 1048576 byte limit")
+    assert request(server, "GET", "/info")[0] == 200
+
+
+@pytest.mark.parametrize(
+    "raw, status, needle",
+    [
+        (b"GARBAGE\r\n\r\n", 400, "Bad request"),
+        (b"POST /photo HTTP/1.1\r\nHost: x\r\n\r\n", 411, "Content-Length"),
+        (b"POST /photo HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 411, "Content-Length"),
+        (b"POST /photo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411, "chunked"),
+        (b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", 404, "/nothing-here"),
+        (b"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404, "POST /photo"),
+        (b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", 501, "DELETE"),
+    ],
+    ids=["request-line", "no-length", "negative-length", "chunked", "get-404", "post-404", "method"],
+)
+def test_malformed_requests_get_a_one_line_error(server, raw, status, needle):
+    with socket.create_connection(server.server_address[:2], timeout=30) as connection:
+        connection.sendall(raw)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if status != 400:  # a request line that cannot be parsed gets no status line back (HTTP/0.9 style)
+        assert head.split(b" ")[1] == str(status).encode(), answer
+    assert_one_line(status, body if head.startswith(b"HTTP/") else answer, status, needle)
+    assert request(server, "GET", "/info")[0] == 200
+
+
+def test_200_requests_at_once_are_served_or_refused_with_503(server):
+    png, start = sketch_png(), threading.Barrier(200, timeout=60)
+
+    def one(_):
+        start.wait()
+        return post_photo(server, png)
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(200) as pool:
+        answers = list(pool.map(one, range(200), timeout=180))
+    statuses = [status for status, _ in answers]
+    assert set(statuses) <= {200, 503} and statuses.count(200) >= 1, set(statuses)
+    for status, body in answers:
+        if status == 503:
+            assert_one_line(status, body, 503, "busy")
+    print(f"200 concurrent requests: {statuses.count(200)} served, {statuses.count(503)} refused (503) "
+          f"in {time.monotonic() - began:.1f} s")
+    assert post_photo(server, png)[0] == 200
+
+
+def test_colour_hint_model_gets_the_hint_layer(serve_draw):
+    model = hint_generator()
+    server = serve_draw(model, SIZE)
+    assert json.loads(request(server, "GET", "/info")[1]) == {"image_size": SIZE, "color_hints": True}
+    hints = np.zeros((SIZE * 2, SIZE * 2, 4), np.uint8)
+    hints[10:40, 20:50] = (200, 60, 30, 255)
+    png, hints_png = sketch_png(), png_bytes(hints, "RGBA")
+    for sent in (hints_png, None):
+        status, photo = post_photo(server, png, sent)
+        assert status == 200, photo
+        hint_input = server.model.hints(sent)
+        assert float(hint_input[..., 3].numpy().max()) == (1.0 if sent else 0.0)
+        expected = model([server.model.sketch(png), hint_input])[0].numpy()
+        np.testing.assert_allclose(decode_png(photo), (expected + 1) / 2, atol=1 / 255)
+    assert_one_line(*post_photo(server, png, b"not a png"), 400, "the colour hint layer")
+
+
+def test_hint_colours_keep_their_value_at_the_edges_when_resized(serve_draw):
+    server = serve_draw(hint_generator(), SIZE)
+    hints = np.zeros((SIZE * 2 + 6, SIZE * 2 + 6, 4), np.uint8)  # an odd factor: every edge pixel is mixed
+    hints[11:40, 21:50] = (200, 60, 30, 255)
+    resized = server.model.hints(png_bytes(hints, "RGBA"))[0].numpy()
+    hinted = resized[..., 3] > 0.05
+    assert 0 < hinted.mean() < 1 and (resized[..., 3] < 0.95)[hinted].any()  # partly covered edge pixels
+    np.testing.assert_allclose(resized[hinted][:, :3], np.tile([200 / 255, 60 / 255, 30 / 255], (hinted.sum(), 1)),
+                               atol=2 / 255)
