@@ -85,6 +85,8 @@ MODEL_OPTIONS = (
            architecture=True),
     Option("conditional_critic", True, "the critic judges (sketch, photo) pairs, not photos alone", bool,
            architecture=True),
+    Option("color_hints", False, "the generator (and a conditional critic) also take colour hints, RGB + alpha "
+           "mask, drawn from the photo in training (README: Colour hints)", bool, architecture=True),
     Option("critic_steps", 1, "critic updates per generator update", positive_int),
     Option("gp_weight", 10.0, "gradient-penalty weight", non_negative_float),
     Option("l1_weight", 100.0, "L1 reconstruction weight", non_negative_float),

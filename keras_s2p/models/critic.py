@@ -8,6 +8,7 @@ import keras
 from keras import layers
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.hints import HINT_CHANNELS
 from keras_s2p.models.choices import CRITIC_OUTPUTS
 
 FEATURE_PREFIX = "act"  # build_critic names its hidden activations act0, act1, ...: the critic's features
@@ -24,6 +25,7 @@ def build_critic(
     num_layers=3,
     output="patch",
     conditional=True,
+    color_hints=False,
     name="critic",
 ):
     """Build the critic as a functional `keras.Model`.
@@ -36,6 +38,7 @@ def build_critic(
             score per image ``(B, 1)`` (the patch map averaged).
         conditional: when True the critic takes ``[sketch, photo]`` and judges the pair (concatenated on
             channels); when False it takes the photo alone.
+        color_hints: a conditional critic takes ``[sketch, hints, photo]`` (hints: `keras_s2p.hints`).
         name: model name.
 
     Returns:
@@ -59,7 +62,8 @@ def build_critic(
     photo = keras.Input(shape=(None, None, 3), name="photo")
     if conditional:
         sketch = keras.Input(shape=(None, None, 3), name="sketch")
-        inputs = [sketch, photo]
+        hints = [keras.Input(shape=(None, None, HINT_CHANNELS), name="hints")] if color_hints else []
+        inputs = [sketch, *hints, photo]
         x = layers.Concatenate(name="pair")(inputs)
     else:
         inputs = photo

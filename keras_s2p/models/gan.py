@@ -9,6 +9,7 @@ from keras.optimizers import LossScaleOptimizer
 
 from keras_s2p.compat import multiworker_fit
 from keras_s2p.errors import ConfigError
+from keras_s2p.hints import no_hints, sample_hints
 from keras_s2p.losses import (
     PerceptualLoss,
     l1_loss,
@@ -66,6 +67,10 @@ class SketchToPhotoGAN(keras.Model):
         critic_layers: strided layers of the critic.
         critic_output: ``"patch"`` (PatchGAN score map) or ``"scalar"``.
         conditional_critic: the critic judges (sketch, photo) pairs rather than photos alone.
+        color_hints: the generator takes ``[sketch, hints]`` and a conditional critic ``[sketch, hints, photo]``
+            (hints: `keras_s2p.hints`, RGB + alpha mask in [0, 1]). Training draws hints from each real photo
+            (`keras_s2p.hints.sample_hints`, none for 30% of the images); ``predict``, ``evaluate`` and validation
+            take ``[sketch, hints]`` as x, or sketches alone, which means no hints.
         critic_steps: critic updates per generator update (5, as in the WGAN-GP paper).
         gp_weight: gradient-penalty weight (10 in the paper).
         l1_weight: weight of the L1 reconstruction term (computed on [-1, 1] images, as pix2pix).
@@ -112,6 +117,7 @@ class SketchToPhotoGAN(keras.Model):
         critic_layers=DEFAULTS["critic_layers"],
         critic_output=DEFAULTS["critic_output"],
         conditional_critic=DEFAULTS["conditional_critic"],
+        color_hints=DEFAULTS["color_hints"],
         critic_steps=DEFAULTS["critic_steps"],
         gp_weight=DEFAULTS["gp_weight"],
         l1_weight=DEFAULTS["l1_weight"],
@@ -145,6 +151,7 @@ class SketchToPhotoGAN(keras.Model):
         self.critic_layers = critic_layers
         self.critic_output = critic_output
         self.conditional_critic = conditional_critic
+        self.color_hints = bool(color_hints)
         self.critic_steps = critic_steps
         self.gp_weight = float(gp_weight)
         self.l1_weight = float(l1_weight)
@@ -164,11 +171,14 @@ class SketchToPhotoGAN(keras.Model):
             self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
                 image_size, base_filters, num_downsamples, num_res_blocks, upsampling, skip_connections,
-                generator_norm,
+                generator_norm, self.color_hints,
             )
             self.critic = critic or build_critic(
-                image_size, critic_filters, critic_layers, critic_output, conditional_critic
+                image_size, critic_filters, critic_layers, critic_output, conditional_critic, self.color_hints
             )
+        if len(self.generator.inputs) != 1 + self.color_hints:
+            raise ConfigError(f"generator {self.generator.name!r} takes {len(self.generator.inputs)} input(s); "
+                              f"color_hints={self.color_hints} needs {1 + self.color_hints}")
         self._critic_with_features = critic_features(self.critic) if feature_matching_weight > 0 else None
         self._train_trackers, train_list = trackers(TRAIN_METRICS, "training")
         self._eval_trackers, eval_list = trackers(EVAL_METRICS, "evaluation")
@@ -285,45 +295,64 @@ class SketchToPhotoGAN(keras.Model):
                 recalibrate(self.generator, calibrate.dataset, calibrate.batches)
         return history
 
-    def call(self, sketch, training=False):
-        return self.generator(sketch, training=training)
+    def call(self, inputs, training=False):
+        """The generator's photos for sketches, or for ``[sketch, hints]`` (sketches alone: no hints)."""
+        return self._generate(self._condition(inputs), training)
 
-    def _critic(self, sketch, photo, features=False):
-        """Critic scores of (sketch, photo) pairs; with `features`, ``(hidden_activations, scores)``."""
-        inputs = [sketch, photo] if self.conditional_critic else photo
+    def _generate(self, condition, training):
+        return self.generator(condition if self.color_hints else condition[0], training=training)
+
+    def _condition(self, x, photo=None):
+        """The generator's inputs, as a list, for x = sketches or ``(sketch, hints)``: hints missing from a hint
+        model's x are drawn from `photo` (training) or empty."""
+        if isinstance(x, (list, tuple)):
+            if not self.color_hints:
+                raise ConfigError(f"this model takes sketches alone (color_hints=False), got {len(x)} inputs")
+            return list(x)
+        if not self.color_hints:
+            return [x]
+        return [x, no_hints(x) if photo is None else sample_hints(photo, self._seed(self.g_optimizer, 1))]
+
+    def _critic(self, condition, photo, features=False):
+        """Critic scores of (condition, photo) pairs; with `features`, ``(hidden_activations, scores)``."""
+        inputs = [*condition, photo] if self.conditional_critic else photo
         if not features:
             return self.critic(inputs, training=True)
         *hidden, scores = self._critic_with_features(inputs, training=True)
         return hidden, scores
 
-    def _gp_seed(self):
-        """Stateless seed of this critic step's interpolation weights: (replica, critic step count).
+    @staticmethod
+    def _seed(optimizer, stream=0):
+        """Stateless seed of this step's random draws: (replica, `optimizer`'s step count), folded with `stream`.
 
-        The critic optimizer's step count is saved and restored with the model, so a resumed run draws the same
-        weights an uninterrupted one would; replicas draw different ones.
+        The optimizers' step counts are saved and restored with the model, so a resumed run draws what an
+        uninterrupted one would; replicas draw differently. Streams: 0 gradient-penalty interpolation weights
+        (critic steps), 1 training hints (generator steps).
         """
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return tf.stack([tf.cast(replica, tf.int64), tf.cast(self.d_optimizer.iterations, tf.int64)])
+        seed = tf.stack([tf.cast(replica, tf.int64), tf.cast(optimizer.iterations, tf.int64)])
+        return tf.random.experimental.stateless_fold_in(seed, stream) if stream else seed
 
     def train_step(self, data):
-        sketch, photo = data[0], data[1]
+        photo = data[1]
+        condition = self._condition(data[0], photo)
         # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
         replicas = self.distribute_strategy.num_replicas_in_sync
         track = self._train_trackers
-        batch = tf.shape(sketch)[0]
+        batch = tf.shape(photo)[0]
 
         with tf.GradientTape() as g_tape:
-            fake = self.generator(sketch, training=True)
+            fake = self._generate(condition, training=True)
         fake_fixed = tf.stop_gradient(fake)
-        both_sketches = tf.concat([sketch, sketch], axis=0)
+        both_conditions = [tf.concat([x, x], axis=0) for x in condition]
         both_photos = tf.concat([photo, fake_fixed], axis=0)
         critic_vars = self.critic.trainable_variables
         for _ in range(self.critic_steps):
             with tf.GradientTape() as d_tape:
-                scores = self._critic(both_sketches, both_photos)  # real and generated in one call
+                scores = self._critic(both_conditions, both_photos)  # real and generated in one call
                 critic_loss = wasserstein_critic_loss(scores[:batch], scores[batch:])
-                gp = wasserstein_gradient_penalty(lambda x: self._critic(sketch, x), photo, fake_fixed,
-                                                  seed=self._gp_seed())
+                gp = wasserstein_gradient_penalty(lambda x: self._critic(condition, x), photo, fake_fixed,
+                                                  seed=self._seed(self.d_optimizer))
                 d_loss = critic_loss + self.gp_weight * gp
                 scaled = self.d_optimizer.scale_loss(d_loss / replicas)
             self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
@@ -333,12 +362,12 @@ class SketchToPhotoGAN(keras.Model):
 
         real_vgg = self._perceptual.extract(photo) if self._perceptual is not None else None
         matching = self.feature_matching_weight > 0
-        real_hidden = self._critic(sketch, photo, features=True)[0] if matching else None
+        real_hidden = self._critic(condition, photo, features=True)[0] if matching else None
         with g_tape:
             if matching:
-                fake_hidden, fake_scores = self._critic(sketch, fake, features=True)
+                fake_hidden, fake_scores = self._critic(condition, fake, features=True)
             else:
-                fake_scores = self._critic(sketch, fake)
+                fake_scores = self._critic(condition, fake)
             adversarial = wasserstein_generator_loss(fake_scores)
             l1 = l1_loss(photo, fake)
             g_loss = adversarial + self.l1_weight * l1
@@ -363,8 +392,8 @@ class SketchToPhotoGAN(keras.Model):
         return logs
 
     def test_step(self, data):
-        sketch, photo = data[0], data[1]
-        fake = self.generator(sketch, training=False)
+        photo = data[1]
+        fake = self(data[0], training=False)
         for name, metric in EVAL_METRICS.items():
             self._eval_trackers[name].update_state(metric.score(photo, fake))
         return {name: tracker.result() for name, tracker in self._eval_trackers.items()}
@@ -384,6 +413,7 @@ class SketchToPhotoGAN(keras.Model):
             critic_layers=self.critic_layers,
             critic_output=self.critic_output,
             conditional_critic=self.conditional_critic,
+            color_hints=self.color_hints,
             critic_steps=self.critic_steps,
             gp_weight=self.gp_weight,
             l1_weight=self.l1_weight,
