@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 from keras_s2p.errors import S2PError
+from keras_s2p.hints import HINT_CHANNELS
 
 DEFAULT_IMAGE_SIZE = 128
 
@@ -19,7 +20,7 @@ def load_generator(path, image_size=None):
             run folder the file sits in, else 128.
 
     Returns:
-        (generator, image_size).
+        (generator, image_size); a colour-hint generator takes ``[sketch, hints]`` (`keras_s2p.hints`).
 
     Raises:
         S2PError: missing file or a file that is not a keras-s2p model.
@@ -39,8 +40,10 @@ def load_generator(path, image_size=None):
         raise S2PError(f"cannot load model {path}: {_explain(error)}") from None
     if isinstance(model, SketchToPhotoGAN):
         return model.generator, image_size or model.image_size
-    if not isinstance(model, keras.Model) or len(model.inputs) != 1 or model.inputs[0].shape[-1] != 3:
-        raise S2PError(f"{path} is not a sketch-to-photo generator (expected one 3-channel image input)")
+    channels = [tuple(x.shape)[-1] for x in model.inputs] if isinstance(model, keras.Model) else None
+    if channels not in ([3], [3, HINT_CHANNELS]):
+        raise S2PError(f"{path} is not a sketch-to-photo generator (expected a 3-channel sketch input, and "
+                       f"optionally a {HINT_CHANNELS}-channel hints input)")
     return model, image_size or _size_from_run_config(path.parent) or DEFAULT_IMAGE_SIZE
 
 

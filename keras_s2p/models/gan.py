@@ -311,6 +311,7 @@ class SketchToPhotoGAN(keras.Model):
             return list(x)
         if not self.color_hints:
             return [x]
+        x = tf.convert_to_tensor(x)
         return [x, no_hints(x) if photo is None else sample_hints(photo, self._seed(self.g_optimizer, 1))]
 
     def _critic(self, condition, photo, features=False):
