@@ -211,8 +211,9 @@ def test_generate_hint_mistakes_are_one_line_errors(hint_run, tmp_path, capsys, 
     assert len(errors) == 1 and message in errors[0]
 
 
-def _redness_and_blueness(gan, sketches, photos):
-    """Mean R and B (RGB in [0, 1]) of the 5x5 window around a 3x3 red, then blue, hint inside each shape."""
+def _red_and_blue_shares(gan, sketches, photos):
+    """Chromaticity (R and B share of R + G + B) of the 5x5 window around a 3x3 red, then blue, hint inside each
+    shape: the colour, whatever the shading."""
     unit = (photos + 1) / 2
     shape = (unit.max(-1) - unit.min(-1)) > 0.35  # the objects are saturated, the background is greyish
     inner = -tf.nn.max_pool2d(-shape[..., None].astype("float32"), 5, 1, "SAME").numpy()[..., 0] > 0.5
@@ -226,7 +227,8 @@ def _redness_and_blueness(gan, sketches, photos):
         for hint, (y, x) in zip(hints, centres):
             hint[y - 1:y + 2, x - 1:x + 2] = (*colour, 1)
         photo = (gan.predict([sketches, hints], verbose=0) + 1) / 2
-        windows[name] = np.stack([p[y - 2:y + 3, x - 2:x + 3].mean((0, 1)) for p, (y, x) in zip(photo, centres)])
+        window = np.stack([p[y - 2:y + 3, x - 2:x + 3].mean((0, 1)) for p, (y, x) in zip(photo, centres)])
+        windows[name] = window / window.sum(-1, keepdims=True)
     return windows["red"], windows["blue"]
 
 
@@ -237,8 +239,8 @@ def test_a_trained_model_follows_the_colour_hint_whatever_the_shape():
     gan.compile()
     gan.fit(builtin_dataset(image_size=32, batch_size=8, num_pairs=256, augment=False), epochs=30, verbose=0)
     sketches, photos = builtin_pairs(16, 32, seed=99)  # unseen shapes, of every colour
-    red, blue = _redness_and_blueness(gan, sketches, photos)
+    red, blue = _red_and_blue_shares(gan, sketches, photos)
     assert len(red) >= 10
-    redder, bluer = red[:, 0] - blue[:, 0], blue[:, 2] - red[:, 2]
+    redder, bluer = red[:, 0] - blue[:, 0], blue[:, 2] - red[:, 2]  # measured: 0.05-0.20 and 0.04-0.15
     assert np.all(redder > 0.02) and np.all(bluer > 0.02), (redder.round(2), bluer.round(2))
-    assert redder.mean() > 0.08 and bluer.mean() > 0.08, (redder.round(2), bluer.round(2))
+    assert redder.mean() > 0.06 and bluer.mean() > 0.06, (redder.round(2), bluer.round(2))
