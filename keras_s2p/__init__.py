@@ -24,7 +24,8 @@ _LAZY = {
     "build_critic": ("keras_s2p.models.critic", "build_critic"),
     "train": ("keras_s2p.training", "train"),
 }
-_SUBMODULES = ("callbacks", "data", "distribute", "evaluation", "export", "losses", "metrics", "precision", "runs")
+_SUBMODULES = ("callbacks", "data", "distribute", "evaluation", "export", "hints", "losses", "metrics", "precision",
+               "runs")
 
 __all__ = ["ConfigError", "DataError", "S2PError", "WeightsUnavailableError", *_LAZY, *_SUBMODULES]
 

@@ -3,14 +3,17 @@
 import numpy as np
 import tensorflow as tf
 
+from keras_s2p.hints import no_hints
 from keras_s2p.metrics import EVAL_METRICS
 
 
 def evaluate_generator(generator, dataset, fid_scorer=None):
     """Per-image scores of ``generator(sketch, training=False)`` against the photos, averaged.
 
+    A colour-hint generator runs without hints (`keras_s2p.hints.no_hints`).
+
     Args:
-        generator: a Keras model mapping sketches to photos in [-1, 1].
+        generator: a Keras model mapping sketches (or ``[sketch, hints]``) to photos in [-1, 1].
         dataset: batches of ``(sketch, photo)`` in [-1, 1] (not augmented).
         fid_scorer: a `keras_s2p.fid.FIDScorer` to add ``"fid"`` (generated vs real photos), or ``None``.
 
@@ -21,7 +24,8 @@ def evaluate_generator(generator, dataset, fid_scorer=None):
     Example:
         >>> scores = evaluate_generator(gan.generator, val_ds)
     """
-    predict = tf.function(lambda x: generator(x, training=False))
+    hinted = len(generator.inputs) == 2
+    predict = tf.function(lambda x: generator([x, no_hints(x)] if hinted else x, training=False))
     values = {name: [] for name in EVAL_METRICS}
     reals, fakes = [], []
     for sketch, photo in dataset:

@@ -7,6 +7,11 @@ SavedModel signatures:
 - ``serve_float(sketches: float32 [None, S, S, 3] in [-1, 1]) -> {"photos": float32 in [-1, 1]}``: the generator
   itself at the training size S.
 
+A colour-hint generator (``color_hints=True``) takes a second input in every format: ``serve`` also takes
+``hints: uint8 [None, None, None, 4]`` (RGBA, transparent = no hint, resized to the training size by nearest
+neighbour: `keras_s2p.hints.hints_from_rgba`), ``serve_float`` ``hints: float32 [None, S, S, 4]`` in [0, 1]
+(`keras_s2p.hints`), TFLite ``hints`` uint8 ``[1, S, S, 4]``. All-transparent hints mean no hint.
+
 TFLite takes and returns uint8 ``[1, S, S, 3]`` (the ``serve`` contract at the fixed training size); its weights
 can be quantised (`QUANTIZATIONS`): ``"float16"`` halves the file, ``"int8"`` (dynamic range: int8 weights, float
 activations, no calibration data needed) quarters it.
@@ -22,6 +27,7 @@ import tensorflow as tf
 
 from keras_s2p.atomic import atomic_path, atomic_write_bytes
 from keras_s2p.errors import ConfigError, S2PError
+from keras_s2p.hints import HINT_CHANNELS, hints_from_rgba
 from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZATIONS
 
 
@@ -57,26 +63,40 @@ def _tflite_bytes(function, generator, quantize):
 
 
 def _serving_functions(generator, image_size):
+    """``serve``, ``serve_float`` and the TFLite function; each takes ``hints`` after the images when the
+    generator takes colour hints."""
     size = (image_size, image_size)
 
+    def run(sketches, hints):
+        return tf.cast(generator(sketches if hints is None else [sketches, hints], training=False), tf.float32)
+
     def to_photo_uint8(photos):
-        photos = (tf.cast(photos, tf.float32) + 1.0) * 127.5
+        photos = (photos + 1.0) * 127.5
         return tf.cast(tf.clip_by_value(tf.round(photos), 0.0, 255.0), tf.uint8)
 
-    def serve(images):
+    def rgba_hints(hints):
+        return None if hints is None else hints_from_rgba(hints, image_size)
+
+    def serve(images, hints=None):
         input_size = tf.shape(images)[1:3]
         sketches = tf.image.resize(tf.cast(images, tf.float32), size, antialias=True) / 127.5 - 1.0
-        photos = tf.cast(generator(sketches, training=False), tf.float32)
+        photos = run(sketches, rgba_hints(hints))
         return {"photos": to_photo_uint8(tf.image.resize(photos, input_size))}
 
-    def serve_float(sketches):
-        return {"photos": tf.cast(generator(sketches, training=False), tf.float32)}
+    def serve_float(sketches, hints=None):
+        return {"photos": run(sketches, hints)}
 
-    def serve_fixed_uint8(images):
+    def serve_fixed_uint8(images, hints=None):
         sketches = tf.cast(images, tf.float32) / 127.5 - 1.0
-        return {"photos": to_photo_uint8(generator(sketches, training=False))}
+        return {"photos": to_photo_uint8(run(sketches, rgba_hints(hints)))}
 
     return serve, serve_float, serve_fixed_uint8
+
+
+def _specs(hinted, shape, dtype, name):
+    """Input specs of a serving function: the images, then the hints of a colour-hint generator."""
+    images = tf.TensorSpec([*shape, 3], dtype, name=name)
+    return [images, tf.TensorSpec([*shape, HINT_CHANNELS], dtype, name="hints")] if hinted else [images]
 
 
 def export_model(model, path, format="saved_model", image_size=None, quantize=None):
@@ -120,16 +140,17 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
     if image_size is None:
         raise ConfigError(f"export to {path} needs image_size= (the training size) for a bare generator")
     serve, serve_float, serve_fixed_uint8 = _serving_functions(generator, int(image_size))
+    hinted = len(generator.inputs) == 2
     if format == "saved_model":
         archive = keras.export.ExportArchive()
         archive.track(generator)
-        archive.add_endpoint("serve", serve, [tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
+        archive.add_endpoint("serve", serve, _specs(hinted, [None, None, None], tf.uint8, "images"))
         archive.add_endpoint("serve_float", serve_float,
-                             [tf.TensorSpec([None, image_size, image_size, 3], tf.float32, name="sketches")])
+                             _specs(hinted, [None, image_size, image_size], tf.float32, "sketches"))
         with atomic_path(path) as tmp:
             archive.write_out(str(tmp), verbose=False)
         return path
     function = tf.function(serve_fixed_uint8).get_concrete_function(
-        tf.TensorSpec([1, image_size, image_size, 3], tf.uint8, name="images"))
+        *_specs(hinted, [1, image_size, image_size], tf.uint8, "images"))
     atomic_write_bytes(path, _tflite_bytes(function, generator, quantize))
     return path

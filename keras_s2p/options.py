@@ -89,6 +89,8 @@ MODEL_OPTIONS = (
            "losses summed, gradient penalty per scale", int, choices=CRITIC_SCALES, architecture=True),
     Option("attention", False, "SAGAN self-attention at the generator bottleneck and at the critic's 1/8 "
            "resolution", bool, architecture=True),
+    Option("color_hints", False, "the generator (and a conditional critic) also take colour hints, RGB + alpha "
+           "mask, drawn from the photo in training (README: Colour hints)", bool, architecture=True),
     Option("critic_steps", 1, "critic updates per generator update", positive_int),
     Option("gp_weight", 10.0, "gradient-penalty weight", non_negative_float),
     Option("l1_weight", 100.0, "L1 reconstruction weight", non_negative_float),

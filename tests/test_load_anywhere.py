@@ -26,6 +26,10 @@ def run(tmp_path_factory):
     default = SketchToPhotoGAN(**TINY)
     default.compile()
     default.save(root / "default.keras")
+    hinted = SketchToPhotoGAN(**TINY, color_hints=True)
+    hinted.compile()
+    hinted.save(root / "hints.keras")
+    hinted.generator.save(root / "hints_generator.keras")
     return gan, run, root / "default.keras"
 
 
@@ -37,10 +41,13 @@ def _load_in_fresh_process(script):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind, expected", [("default", "SketchToPhotoGAN"), ("decaying_lr", "SketchToPhotoGAN"),
-                                            ("generator", "Functional")])
+                                            ("generator", "Functional"), ("hints", "SketchToPhotoGAN"),
+                                            ("hints_generator", "Functional")])
 def test_every_model_file_loads_in_a_fresh_process(run, kind, expected):
     gan, folder, default = run
-    path = {"default": default, "decaying_lr": folder.model_path, "generator": folder.generator_path}[kind]
+    path = {"default": default, "decaying_lr": folder.model_path, "generator": folder.generator_path,
+            "hints": default.with_name("hints.keras"),
+            "hints_generator": default.with_name("hints_generator.keras")}[kind]
     assert _load_in_fresh_process(LOAD.format(path=str(path))) == expected
 
 

@@ -30,7 +30,7 @@ def run_command(args):
         raise ConfigError(f"--model FILE is required: {MODEL_FILE} (e.g. s2p draw --model logs/demo/generator.keras)")
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port} is not a port number (0-65535)")
-    generator, size = load_generator(args.model, args.image_size, color_hints=True)
+    generator, size = load_generator(args.model, args.image_size)
     if args.host not in LOOPBACK:
         warnings.warn(f"--host {args.host}: anyone who can reach this machine on port {args.port} can use the page "
                       f"and the model", stacklevel=1)

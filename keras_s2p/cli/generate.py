@@ -1,11 +1,11 @@
-"""``s2p generate --model FILE INPUT... --output PATH``: sketches in, photos out."""
+"""``s2p generate --model FILE INPUT... [--hints HINTS.png] --output PATH``: sketches in, photos out."""
 
 import glob
 import warnings
 from pathlib import Path
 
 from keras_s2p.cli.options import add_model_file
-from keras_s2p.errors import DataError
+from keras_s2p.errors import DataError, S2PError
 from keras_s2p.options import positive_int
 
 
@@ -22,6 +22,9 @@ def add_parser(commands):
     p.add_argument("--size", choices=("model", "input"), default="model",
                    help="output at the model's size (default) or resized back to each input's size")
     p.add_argument("--side-by-side", action="store_true", help="write sketch and photo side by side")
+    p.add_argument("--hints", default=None, metavar="HINTS.png",
+                   help="colour hints for a model trained with --color-hints: an RGBA image, transparent = no hint, "
+                        "resized to the model's size by nearest neighbour; for one sketch (default: no hints)")
     p.add_argument("--batch-size", type=positive_int, default=16)
     p.set_defaults(run=run_command)
 
@@ -73,11 +76,18 @@ def run_command(args):
     from keras_s2p.atomic import atomic_path
     from keras_s2p.cli.model_file import load_generator
     from keras_s2p.data.images import load_image, name_list, resize, save_image
+    from keras_s2p.hints import no_hints, read_hints
 
     inputs = expand_inputs(args.inputs)
     outputs = output_paths(inputs, args.output)
+    if args.hints is not None and len(inputs) != 1:
+        raise DataError(f"--hints {args.hints} is for one sketch, got {len(inputs)} inputs")
     generator, size = load_generator(args.model, args.image_size)
-    predict = tf.function(lambda x: generator(x, training=False))
+    hinted = len(generator.inputs) == 2
+    if args.hints is not None and not hinted:
+        raise S2PError(f"model {args.model} takes no colour hints (trained without --color-hints); drop --hints")
+    hints = read_hints(args.hints, size)[None] if args.hints is not None else None
+    predict = tf.function(lambda x, h: generator([x, h] if hinted else x, training=False))
     skipped, written = [], 0
     for start in range(0, len(inputs), args.batch_size):
         loaded = []
@@ -91,7 +101,7 @@ def run_command(args):
             continue
         originals, targets = [x for x, _ in loaded], [t for _, t in loaded]
         sketches = np.stack([resize((img + 1.0) / 2.0, size).numpy() for img in originals])
-        photos = predict(tf.constant(sketches)).numpy()
+        photos = predict(tf.constant(sketches), no_hints(sketches) if hints is None else hints).numpy()
         for original, sketch, photo, target in zip(originals, sketches, photos, targets):
             if args.size == "input":
                 photo = tf.image.resize(photo, original.shape[:2]).numpy()

@@ -6,21 +6,21 @@ import zipfile
 from pathlib import Path
 
 from keras_s2p.errors import S2PError
+from keras_s2p.hints import HINT_CHANNELS
 
 DEFAULT_IMAGE_SIZE = 128
 
 
-def load_generator(path, image_size=None, color_hints=False):
+def load_generator(path, image_size=None):
     """Load a ``generator.keras`` or ``model.keras`` file safely (``safe_mode=True``).
 
     Args:
         path: the model file.
         image_size: override the training size; otherwise read from the GAN, or from the ``config.json`` of the
             run folder the file sits in, else 128.
-        color_hints: also accept a generator with a second, 4-channel input (colour hints: RGB + alpha mask).
 
     Returns:
-        (generator, image_size).
+        (generator, image_size); a colour-hint generator takes ``[sketch, hints]`` (`keras_s2p.hints`).
 
     Raises:
         S2PError: missing file or a file that is not a keras-s2p model.
@@ -40,11 +40,10 @@ def load_generator(path, image_size=None, color_hints=False):
         raise S2PError(f"cannot load model {path}: {_explain(error)}") from None
     if isinstance(model, SketchToPhotoGAN):
         return model.generator, image_size or model.image_size
-    channels = [x.shape[-1] for x in model.inputs] if isinstance(model, keras.Model) else []
-    if channels != [3] and not (color_hints and channels == [3, 4]):
-        expected = "a 3-channel sketch input and optionally a 4-channel hint input" if color_hints else \
-            "one 3-channel image input"
-        raise S2PError(f"{path} is not a sketch-to-photo generator (expected {expected})")
+    channels = [tuple(x.shape)[-1] for x in model.inputs] if isinstance(model, keras.Model) else None
+    if channels not in ([3], [3, HINT_CHANNELS]):
+        raise S2PError(f"{path} is not a sketch-to-photo generator (expected a 3-channel sketch input, and "
+                       f"optionally a {HINT_CHANNELS}-channel hints input)")
     return model, image_size or _size_from_run_config(path.parent) or DEFAULT_IMAGE_SIZE
 
 

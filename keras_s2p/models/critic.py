@@ -8,6 +8,7 @@ import keras
 from keras import layers
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.hints import HINT_CHANNELS
 from keras_s2p.models.attention import SelfAttention
 from keras_s2p.models.choices import CRITIC_OUTPUTS
 
@@ -28,6 +29,7 @@ def build_critic(
     output="patch",
     conditional=True,
     attention=False,
+    color_hints=False,
     name="critic",
 ):
     """Build the critic as a functional `keras.Model`.
@@ -41,6 +43,7 @@ def build_critic(
         conditional: when True the critic takes ``[sketch, photo]`` and judges the pair (concatenated on
             channels); when False it takes the photo alone.
         attention: a spectrally normalised `SelfAttention` block after the strided layer at 1/8 resolution.
+        color_hints: a conditional critic takes ``[sketch, hints, photo]`` (hints: `keras_s2p.hints`).
         name: model name.
 
     Returns:
@@ -64,7 +67,8 @@ def build_critic(
     photo = keras.Input(shape=(None, None, 3), name="photo")
     if conditional:
         sketch = keras.Input(shape=(None, None, 3), name="sketch")
-        inputs = [sketch, photo]
+        hints = [keras.Input(shape=(None, None, HINT_CHANNELS), name="hints")] if color_hints else []
+        inputs = [sketch, *hints, photo]
         x = layers.Concatenate(name="pair")(inputs)
     else:
         inputs = photo

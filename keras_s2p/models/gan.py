@@ -9,6 +9,7 @@ from keras.optimizers import LossScaleOptimizer
 
 from keras_s2p.compat import multiworker_fit
 from keras_s2p.errors import ConfigError
+from keras_s2p.hints import no_hints, sample_hints
 from keras_s2p.losses import (
     PerceptualLoss,
     l1_loss,
@@ -76,6 +77,10 @@ class SketchToPhotoGAN(keras.Model):
             (pix2pixHD's multi-scale discriminator).
         attention: SAGAN self-attention (`keras_s2p.models.attention.SelfAttention`) at the generator's
             bottleneck and, spectrally normalised, at the critic's 1/8 resolution.
+        color_hints: the generator takes ``[sketch, hints]`` and a conditional critic ``[sketch, hints, photo]``
+            (hints: `keras_s2p.hints`, RGB + alpha mask in [0, 1]). Training draws hints from each real photo
+            (`keras_s2p.hints.sample_hints`, none for 30% of the images); ``predict``, ``evaluate`` and validation
+            take ``[sketch, hints]`` as x, or sketches alone, which means no hints.
         critic_steps: critic updates per generator update (5, as in the WGAN-GP paper).
         gp_weight: gradient-penalty weight (10 in the paper).
         l1_weight: weight of the L1 reconstruction term (computed on [-1, 1] images, as pix2pix).
@@ -125,6 +130,7 @@ class SketchToPhotoGAN(keras.Model):
         conditional_critic=DEFAULTS["conditional_critic"],
         critic_scales=DEFAULTS["critic_scales"],
         attention=DEFAULTS["attention"],
+        color_hints=DEFAULTS["color_hints"],
         critic_steps=DEFAULTS["critic_steps"],
         gp_weight=DEFAULTS["gp_weight"],
         l1_weight=DEFAULTS["l1_weight"],
@@ -160,6 +166,7 @@ class SketchToPhotoGAN(keras.Model):
         self.conditional_critic = conditional_critic
         self.critic_scales = critic_scales
         self.attention = attention
+        self.color_hints = bool(color_hints)
         self.critic_steps = critic_steps
         self.gp_weight = float(gp_weight)
         self.l1_weight = float(l1_weight)
@@ -179,12 +186,15 @@ class SketchToPhotoGAN(keras.Model):
             self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
                 image_size, base_filters, num_downsamples, num_res_blocks, upsampling, skip_connections,
-                generator_norm, attention,
+                generator_norm, attention, self.color_hints,
             )
             self.critic = critic or build_multi_scale_critic(
                 critic_scales, image_size, attention, base_filters=critic_filters, num_layers=critic_layers,
-                output=critic_output, conditional=conditional_critic,
+                output=critic_output, conditional=conditional_critic, color_hints=self.color_hints,
             )
+        if len(self.generator.inputs) != 1 + self.color_hints:
+            raise ConfigError(f"generator {self.generator.name!r} takes {len(self.generator.inputs)} input(s); "
+                              f"color_hints={self.color_hints} needs {1 + self.color_hints}")
         # Per scale: (downscaling factor, that scale's critic, its features model for feature matching or None).
         self._scales = [(factor, scale_critic, critic_features(scale_critic) if feature_matching_weight > 0 else None)
                         for factor, scale_critic in scale_critics(self.critic)]
@@ -303,52 +313,73 @@ class SketchToPhotoGAN(keras.Model):
                 recalibrate(self.generator, calibrate.dataset, calibrate.batches)
         return history
 
-    def call(self, sketch, training=False):
-        return self.generator(sketch, training=training)
+    def call(self, inputs, training=False):
+        """The generator's photos for sketches, or for ``[sketch, hints]`` (sketches alone: no hints)."""
+        return self._generate(self._condition(inputs), training)
 
-    def _critic(self, scale, sketch, photo, features=False):
-        """Scores of (sketch, photo) pairs, already downscaled to critic `scale` (an index into ``self._scales``);
-        with `features`, ``(hidden_activations, scores)``."""
+    def _generate(self, condition, training):
+        return self.generator(condition if self.color_hints else condition[0], training=training)
+
+    def _condition(self, x, photo=None):
+        """The generator's inputs, as a list, for x = sketches or ``(sketch, hints)``: hints missing from a hint
+        model's x are drawn from `photo` (training) or empty."""
+        if isinstance(x, (list, tuple)):
+            if not self.color_hints:
+                raise ConfigError(f"this model takes sketches alone (color_hints=False), got {len(x)} inputs")
+            return list(x)
+        if not self.color_hints:
+            return [x]
+        x = tf.convert_to_tensor(x)
+        return [x, no_hints(x) if photo is None else sample_hints(photo, self._seed(self.g_optimizer, 1))]
+
+    def _critic(self, scale, condition, photo, features=False):
+        """Scores of (condition, photo) pairs, already downscaled to critic `scale` (an index into
+        ``self._scales``); with `features`, ``(hidden_activations, scores)``."""
         _, critic, with_features = self._scales[scale]
-        inputs = [sketch, photo] if self.conditional_critic else photo
+        inputs = [*condition, photo] if self.conditional_critic else photo
         if not features:
             return critic(inputs, training=True)
         *hidden, scores = with_features(inputs, training=True)
         return hidden, scores
 
-    def _gp_seed(self):
-        """Stateless seed of this critic step's interpolation weights: (replica, critic step count).
+    @staticmethod
+    def _seed(optimizer, stream=0):
+        """Stateless seed of this step's random draws: (replica, `optimizer`'s step count), folded with `stream`.
 
-        The critic optimizer's step count is saved and restored with the model, so a resumed run draws the same
-        weights an uninterrupted one would; replicas draw different ones.
+        The optimizers' step counts are saved and restored with the model, so a resumed run draws what an
+        uninterrupted one would; replicas draw differently. Streams: 0 gradient-penalty interpolation weights
+        (critic steps), 1 training hints (generator steps).
         """
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return tf.stack([tf.cast(replica, tf.int64), tf.cast(self.d_optimizer.iterations, tf.int64)])
+        seed = tf.stack([tf.cast(replica, tf.int64), tf.cast(optimizer.iterations, tf.int64)])
+        return tf.random.experimental.stateless_fold_in(seed, stream) if stream else seed
 
     def train_step(self, data):
-        sketch, photo = data[0], data[1]
+        photo = data[1]
+        condition = self._condition(data[0], photo)
         # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
         replicas = self.distribute_strategy.num_replicas_in_sync
         track = self._train_trackers
-        batch = tf.shape(sketch)[0]
+        batch = tf.shape(photo)[0]
 
         with tf.GradientTape() as g_tape:
-            fake = self.generator(sketch, training=True)
+            fake = self._generate(condition, training=True)
         fake_fixed = tf.stop_gradient(fake)
-        # (sketch, photo, generated photo) at each critic's scale.
-        pyramid = [[downscale(x, factor) for x in (sketch, photo, fake_fixed)] for factor, _, _ in self._scales]
+        # (condition, photo, generated photo) at each critic's scale.
+        pyramid = [([downscale(x, factor) for x in condition], downscale(photo, factor), downscale(fake_fixed, factor))
+                   for factor, _, _ in self._scales]
         critic_vars = self.critic.trainable_variables
         for _ in range(self.critic_steps):
             with tf.GradientTape() as d_tape:
                 critic_losses, penalties = [], []
-                for scale, (sketches, photos, fakes) in enumerate(pyramid):
-                    # real and generated in one call
-                    scores = self._critic(scale, tf.concat([sketches, sketches], 0), tf.concat([photos, fakes], 0))
+                for scale, (conditions, photos, fakes) in enumerate(pyramid):
+                    both = [tf.concat([x, x], 0) for x in conditions]
+                    scores = self._critic(scale, both, tf.concat([photos, fakes], 0))  # real and generated at once
                     critic_losses.append(wasserstein_critic_loss(scores[:batch], scores[batch:]))
                     # One seed for all scales: each scale's interpolates are the full-size ones downscaled.
                     penalties.append(wasserstein_gradient_penalty(
-                        lambda x, scale=scale, sketches=sketches: self._critic(scale, sketches, x), photos, fakes,
-                        seed=self._gp_seed()))
+                        lambda x, scale=scale, conditions=conditions: self._critic(scale, conditions, x), photos,
+                        fakes, seed=self._seed(self.d_optimizer)))
                 critic_loss, gp = tf.add_n(critic_losses), tf.add_n(penalties)
                 d_loss = critic_loss + self.gp_weight * gp
                 scaled = self.d_optimizer.scale_loss(d_loss / replicas)
@@ -359,17 +390,17 @@ class SketchToPhotoGAN(keras.Model):
 
         real_vgg = self._perceptual.extract(photo) if self._perceptual is not None else None
         matching = self.feature_matching_weight > 0
-        real_hidden = [h for scale, (sketches, photos, _) in enumerate(pyramid)
-                       for h in self._critic(scale, sketches, photos, features=True)[0]] if matching else None
+        real_hidden = [h for scale, (conditions, photos, _) in enumerate(pyramid)
+                       for h in self._critic(scale, conditions, photos, features=True)[0]] if matching else None
         with g_tape:
             adversarial, fake_hidden = [], []
             for scale, (factor, _, _) in enumerate(self._scales):
-                sketches, fakes = pyramid[scale][0], downscale(fake, factor)
+                conditions, fakes = pyramid[scale][0], downscale(fake, factor)
                 if matching:
-                    hidden, fake_scores = self._critic(scale, sketches, fakes, features=True)
+                    hidden, fake_scores = self._critic(scale, conditions, fakes, features=True)
                     fake_hidden += hidden
                 else:
-                    fake_scores = self._critic(scale, sketches, fakes)
+                    fake_scores = self._critic(scale, conditions, fakes)
                 adversarial.append(wasserstein_generator_loss(fake_scores))
             adversarial = tf.add_n(adversarial)
             l1 = l1_loss(photo, fake)
@@ -395,8 +426,8 @@ class SketchToPhotoGAN(keras.Model):
         return logs
 
     def test_step(self, data):
-        sketch, photo = data[0], data[1]
-        fake = self.generator(sketch, training=False)
+        photo = data[1]
+        fake = self(data[0], training=False)
         for name, metric in EVAL_METRICS.items():
             self._eval_trackers[name].update_state(metric.score(photo, fake))
         return {name: tracker.result() for name, tracker in self._eval_trackers.items()}
@@ -418,6 +449,7 @@ class SketchToPhotoGAN(keras.Model):
             conditional_critic=self.conditional_critic,
             critic_scales=self.critic_scales,
             attention=self.attention,
+            color_hints=self.color_hints,
             critic_steps=self.critic_steps,
             gp_weight=self.gp_weight,
             l1_weight=self.l1_weight,

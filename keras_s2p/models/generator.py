@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.hints import HINT_CHANNELS
 from keras_s2p.models.attention import SelfAttention
 from keras_s2p.models.choices import BATCH_NORMS, NORMALIZATIONS, UPSAMPLING_MODES
 
@@ -70,6 +71,7 @@ def build_generator(
     skip_connections=False,
     norm="batch",
     attention=False,
+    color_hints=False,
     name="generator",
 ):
     """Build the generator as a functional `keras.Model` mapping sketches to photos, both in [-1, 1].
@@ -84,10 +86,13 @@ def build_generator(
         skip_connections: concatenate each encoder feature map into the decoder at the same resolution (U-Net).
         norm: one of `keras_s2p.models.choices.NORMALIZATIONS` (their trade-offs are listed there).
         attention: a `SelfAttention` block after the residual blocks (at the bottleneck).
+        color_hints: take a second input, ``hints`` ``(None, None, None, 4)`` (`keras_s2p.hints`), concatenated
+            to the sketch.
         name: model name.
 
     Returns:
-        A `keras.Model` with input and output shape ``(None, None, None, 3)``; the output is float32 tanh.
+        A `keras.Model` from ``sketch`` (or ``[sketch, hints]``) to a photo, shape ``(None, None, None, 3)``;
+        the output is float32 tanh.
 
     Raises:
         ConfigError: an argument is out of range or ``image_size`` is not divisible by ``2 ** num_downsamples``.
@@ -108,7 +113,9 @@ def build_generator(
         raise ConfigError(f"image_size={image_size} is not divisible by 2**num_downsamples={factor}")
 
     sketch = keras.Input(shape=(None, None, 3), name="sketch")
-    x = _conv(norm, base_filters, 7, padding="same", name="stem_conv")(sketch)
+    inputs = [sketch, keras.Input(shape=(None, None, HINT_CHANNELS), name="hints")] if color_hints else sketch
+    x = layers.Concatenate(name="sketch_hints")(inputs) if color_hints else sketch
+    x = _conv(norm, base_filters, 7, padding="same", name="stem_conv")(x)
     x = _norm_act(x, norm, "stem")
     skips = [x]
     filters = base_filters
@@ -129,4 +136,4 @@ def build_generator(
     x = layers.Conv2D(3, 7, padding="same", name="out_conv")(x)
     # float32 output so mixed-precision training computes every loss in float32.
     photo = layers.Activation("tanh", dtype="float32", name="photo")(x)
-    return keras.Model(sketch, photo, name=name)
+    return keras.Model(inputs, photo, name=name)

@@ -27,7 +27,7 @@ def build_multi_scale_critic(scales=1, image_size=128, attention=False, name="cr
         image_size: the training size (square); divisible by ``2 ** (scales - 1)`` times the critic's stride.
         attention: passed to every scale's critic.
         name: model name; scale k's critic is named ``f"{name}_scale{k}"``.
-        **critic_args: `build_critic` arguments (base_filters, num_layers, output, conditional).
+        **critic_args: `build_critic` arguments (base_filters, num_layers, output, conditional, color_hints).
 
     Returns:
         A `keras.Model` with `build_critic`'s inputs, returning one score map per scale (a list for 2 or 3 scales).
@@ -48,7 +48,7 @@ def build_multi_scale_critic(scales=1, image_size=128, attention=False, name="cr
         raise ConfigError(f"image_size={image_size} is not divisible by 2**(critic_scales - 1)={2 ** (scales - 1)}")
     critics = [build_critic(image_size // 2**k, attention=attention, name=f"{name}{SCALE_SUFFIX}{k}", **critic_args)
                for k in range(scales)]
-    inputs = [keras.Input(shape=(None, None, 3), name=layer.name) for layer in critics[0].inputs]
+    inputs = [keras.Input(shape=tuple(x.shape)[1:], name=x.name) for x in critics[0].inputs]
     scores = [critic([downscale(x, 2**k) for x in inputs] if len(inputs) > 1 else downscale(inputs[0], 2**k))
               for k, critic in enumerate(critics)]
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], scores, name=name)

@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
+from keras_s2p.hints import no_hints, sample_hints
 
 # model -> its traced probe: recalibrating every epoch traces the forward pass once per model, not every time.
 _PROBES = weakref.WeakKeyDictionary()
@@ -34,7 +35,9 @@ def recalibrate(model, inputs, batches=50):
     Args:
         model: a functional `keras.Model` (e.g. ``SketchToPhotoGAN.generator``).
         inputs: an iterable of input batches (a `tf.data.Dataset` of ``(sketch, photo)`` or of sketches, or
-            numpy arrays), float in [-1, 1].
+            numpy arrays), float in [-1, 1]. A colour-hint generator gets hints drawn from the photos as in
+            training (`keras_s2p.hints.sample_hints`), none without photos, or the batch's own
+            ``((sketch, hints), photo)``.
         batches: how many batches to use at most.
 
     Returns:
@@ -57,10 +60,10 @@ def recalibrate(model, inputs, batches=50):
     for i, batch in enumerate(_iterate(inputs)):
         if i == batches:
             break
-        sketch = batch[0] if isinstance(batch, (tuple, list)) else batch
-        seen = probe(sketch, training=True)
+        feed = _model_inputs(model, batch, i)
+        seen = probe(feed, training=True)
         seen = seen if isinstance(seen, (list, tuple)) else [seen]
-        n = int(tf.shape(sketch)[0])
+        n = int(tf.shape(tf.nest.flatten(feed)[0])[0])
         for j, x in enumerate(seen):
             x = tf.cast(x, tf.float32)
             axes = list(range(len(x.shape) - 1))
@@ -127,6 +130,15 @@ def calibration_batches(x, batch_size=None):
         size = batch_size or 32
         return [x[i:i + size] for i in range(0, len(x), size)]
     return x
+
+
+def _model_inputs(model, batch, index):
+    """What `model` takes for `batch` (the `index`-th): the sketches, or for a colour-hint model [sketch, hints]."""
+    x = batch[0] if isinstance(batch, (tuple, list)) else batch
+    if len(model.inputs) == 1 or isinstance(x, (tuple, list)):
+        return x
+    photo = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
+    return [x, no_hints(x) if photo is None else sample_hints(photo, tf.constant([0, index], tf.int64))]
 
 
 def _probe(model, norms):
