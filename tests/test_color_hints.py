@@ -244,3 +244,11 @@ def test_a_trained_model_follows_the_colour_hint_whatever_the_shape():
     redder, bluer = red[:, 0] - blue[:, 0], blue[:, 2] - red[:, 2]  # measured: 0.05-0.20 and 0.04-0.15
     assert np.all(redder > 0.02) and np.all(bluer > 0.02), (redder.round(2), bluer.round(2))
     assert redder.mean() > 0.06 and bluer.mean() > 0.06, (redder.round(2), bluer.round(2))
+
+
+def test_hints_reach_every_critic_scale_and_attention(pair_dataset):
+    gan = SketchToPhotoGAN(**HINTED, critic_scales=2, attention=True)
+    assert [x.shape[-1] for x in gan.critic.inputs] == [3, 4, 3]
+    gan.compile()
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values())
