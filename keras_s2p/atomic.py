@@ -10,11 +10,28 @@ import shutil
 import uuid
 from pathlib import Path
 
+TEMP_PREFIX = ".tmp-"
+
 
 def _temp_sibling(path):
     # The temporary name ends with the target's name, so libraries that check the extension
     # (Keras ".weights.h5"/".keras", matplotlib's format inference) accept it.
-    return path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
+    return path.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex[:8]}-{path.name}")
+
+
+def remove_leftovers(folder, keep=()):
+    """Delete the temporary files and folders that writes into `folder` (recursively) left when their process was
+    killed mid-write; call it before anything writes there again. Subfolders named in `keep` are not entered.
+
+    Returns:
+        int: how many were removed.
+    """
+    removed = 0
+    for path in sorted(Path(folder).rglob(f"{TEMP_PREFIX}*")):
+        if path.exists() and not set(path.relative_to(folder).parts) & set(keep):
+            _remove(path)
+            removed += 1
+    return removed
 
 
 def _remove(path):

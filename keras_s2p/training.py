@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from keras_s2p.atomic import remove_leftovers
 from keras_s2p.errors import ConfigError, WeightsUnavailableError
 from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS
 from keras_s2p.options import TRAINING_DEFAULTS as DEFAULTS
@@ -139,6 +140,8 @@ def train(
     settings["perceptual"] = perceptual_note
     chief = is_chief(strategy)
     if chief:
+        # A process killed mid-write (a resumed run's predecessor) left its temporary files; workers keep theirs.
+        remove_leftovers(run.path, keep=("workers",))
         run.write_config(settings, data_fingerprint=fingerprint)
     # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
     callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)

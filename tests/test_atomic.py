@@ -34,3 +34,17 @@ def test_temp_path_keeps_extension_and_replaces_directories(tmp_path):
             (tmp / "version").write_text(version)
     assert (exported / "version").read_text() == "v2"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.weights.h5", "saved_model"]
+
+
+def test_remove_leftovers_deletes_what_killed_writes_left(tmp_path):
+    from keras_s2p.atomic import remove_leftovers
+
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / ".tmp-1a2b3c4d-epoch_0002.weights.h5").write_bytes(b"half")
+    (tmp_path / ".tmp-5e6f7a8b-model.keras").mkdir()
+    (tmp_path / "workers" / "w1").mkdir(parents=True)
+    (tmp_path / "workers" / "w1" / ".tmp-00000000-backup.h5").write_bytes(b"in use")
+    (tmp_path / "checkpoints" / "epoch_0002.weights.h5").write_bytes(b"kept")
+    assert remove_leftovers(tmp_path, keep=("workers",)) == 2
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "checkpoints/epoch_0002.weights.h5", "workers/w1/.tmp-00000000-backup.h5"]
