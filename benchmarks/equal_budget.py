@@ -50,7 +50,8 @@ def main():
     args = parser.parse_args()
     variant = {name: json.loads(value) for name, value in (s.split("=", 1) for s in args.set)}
     budget = CpuBudget(args.minutes)
-    _, history, _ = train(args.data, side_by_side=args.side_by_side, image_size=args.image_size, epochs=1,
+    # Epochs only bound the run: the budget ends it, and Keras validates the epoch it stops in.
+    _, history, _ = train(args.data, side_by_side=args.side_by_side, image_size=args.image_size, epochs=1000,
                           lr_decay_epochs=0, validation_split=0.1, seed=0, run_dir=args.run_dir,
                           callbacks=[budget], verbose=2, **variant)
     scores = {name: round(values[-1], 4) for name, values in history.history.items() if name.startswith("val_")}
