@@ -5,7 +5,10 @@ training-sized squares, each the photo's mean colour under it; seeded, so every 
 model's inference-mode output is scored: SSIM / PSNR / L1 on RGB in [0, 1] (as ``s2p evaluate``), and the colour
 error = mean Euclidean RGB distance (RGB in [0, 1], so 0 to √3; not CIE ΔE) between generated and true pixels, over
 the hinted pixels and over the whole image. ``hinted, no hints`` is the same model's error on the same pixels when
-given no hints: what the hints changed there.
+given no hints: what the hints changed there. ``steer``: the same K patches taken from the photo with its hue turned
+by 180° (`keras_s2p.hints.recolor`), colours the sketch does not suggest; the mean RGB distance between the output
+and the hint colour over the hinted pixels, with those hints and with none: how far a user's unusual colour is
+followed.
 
 With ``--throughput``, it also times training steps of the model's configuration (fresh weights, the model's
 precision, ``train_on_batch`` on the training pairs, batch 4) with and without ``color_hints``, alternating the two;
@@ -18,6 +21,7 @@ Usage:
 """
 
 import argparse
+import math
 import os
 import time
 
@@ -28,7 +32,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_s2p as s2p  # noqa: E402
-from keras_s2p.hints import hints_from_photo  # noqa: E402
+from keras_s2p.hints import hints_from_photo, recolor  # noqa: E402
 from keras_s2p.metrics import EVAL_METRICS  # noqa: E402
 from keras_s2p.options import MODEL_DEFAULTS, count_or_fraction  # noqa: E402
 
@@ -44,7 +48,7 @@ def colour_distance(photo, fake):
 def score(predict, dataset, count):
     """Mean scores of ``predict(sketch, hints)`` over `dataset` with `count` hints per image from the true photo."""
     values = {name: [] for name in EVAL_METRICS}
-    sums = dict(image=0.0, hinted=0.0, hinted_unhinted=0.0)
+    sums = dict(image=0.0, hinted=0.0, hinted_unhinted=0.0, steer=0.0, steer_unhinted=0.0)
     pixels = dict(image=0.0, hinted=0.0)
     for index, (sketch, photo) in enumerate(dataset):
         hints = hints_from_photo(photo, count, seed=(count, index))
@@ -55,15 +59,21 @@ def score(predict, dataset, count):
         sums["image"] += float(tf.reduce_sum(distance))
         pixels["image"] += float(tf.size(distance))
         if count:
-            unhinted = colour_distance(photo, predict(sketch, tf.zeros_like(hints)))
-            sums["hinted"] += float(tf.reduce_sum(distance * mask))
-            sums["hinted_unhinted"] += float(tf.reduce_sum(unhinted * mask))
+            plain = predict(sketch, tf.zeros_like(hints))
+            batch = tf.shape(photo)[0]
+            turned = recolor(photo, tf.fill([batch], math.pi), tf.ones([batch]))
+            off = hints_from_photo(turned, count, seed=(count, index))  # the same patches, opposite hues
+            wanted = off[..., :3] * 2.0 - 1.0
+            for name, distance_map in (("hinted", distance), ("hinted_unhinted", colour_distance(photo, plain)),
+                                       ("steer", colour_distance(wanted, predict(sketch, off))),
+                                       ("steer_unhinted", colour_distance(wanted, plain))):
+                sums[name] += float(tf.reduce_sum(distance_map * mask))
             pixels["hinted"] += float(tf.reduce_sum(mask))
     result = {name: float(np.mean(np.concatenate(v))) for name, v in values.items()}
     result["colour_image"] = sums["image"] / pixels["image"]
     if count:
-        result["colour_hinted"] = sums["hinted"] / pixels["hinted"]
-        result["colour_hinted_unhinted"] = sums["hinted_unhinted"] / pixels["hinted"]
+        for name in ("hinted", "hinted_unhinted", "steer", "steer_unhinted"):
+            result[f"colour_{name}"] = sums[name] / pixels["hinted"]
     return result
 
 
@@ -111,13 +121,13 @@ def main():
         side_by_side=args.side_by_side, validation_split=args.validation_split, seed=args.seed)
     print(f"load average {os.getloadavg()[0]:.1f}; {args.model}; held out: {args.validation_split}, seed {args.seed}")
     print(f"{'K':>3} {'SSIM':>7} {'PSNR':>7} {'L1':>7} {'colour image':>13} {'colour hinted':>14} "
-          f"{'hinted, no hints':>17}   (colour: mean RGB distance, RGB in [0, 1])")
+          f"{'hinted, no hints':>17} {'steer':>7} {'steer, no hints':>16}   (colour: mean RGB distance, RGB in [0, 1])")
     predict = tf.function(lambda sketch, hints: gan.generator([sketch, hints], training=False),
                           reduce_retracing=True)
     for count in (int(k) for k in args.counts.split(",")):
         r = score(predict, val_ds, count)
-        hinted = (f"{r['colour_hinted']:14.4f} {r['colour_hinted_unhinted']:17.4f}" if count
-                  else f"{'–':>14} {'–':>17}")
+        hinted = (f"{r['colour_hinted']:14.4f} {r['colour_hinted_unhinted']:17.4f} {r['colour_steer']:7.4f} "
+                  f"{r['colour_steer_unhinted']:16.4f}" if count else f"{'–':>14} {'–':>17} {'–':>7} {'–':>16}")
         print(f"{count:3d} {r['ssim']:7.4f} {r['psnr']:7.2f} {r['l1']:7.4f} {r['colour_image']:13.4f} {hinted}")
     if args.throughput:
         config = {k: v for k, v in gan.get_config().items() if k in MODEL_DEFAULTS}

@@ -3,7 +3,10 @@
 A hint tensor is float32 ``(B, H, W, 4)`` in [0, 1]: RGB colour and an alpha mask (1: hinted, 0: no hint; RGB is
 0 where alpha is 0). Training draws hints from the real photo (`sample_hints`): none with probability
 `NO_HINT_PROB`, else ``1 + Geometric(1 / MEAN_HINTS)`` square patches (at most `MAX_HINTS`), each filled with the
-photo's mean colour under it, so one model works with and without hints. `hints_from_photo` takes exactly K such
+photo's mean colour under it, so one model works with and without hints. A share of the hinted photos are
+recoloured first (`recolor`: a random hue rotation and saturation; ``hint_recolor`` in `keras_s2p.options`): without
+it a generator learns each training photo's colours from its sketch and follows only hints of the colours it
+expects. `hints_from_photo` takes exactly K such
 patches (for measuring), `hints_from_rgba` and `read_hints` turn a drawn RGBA image (transparent = no hint) into
 hints.
 
@@ -23,6 +26,7 @@ HINT_CHANNELS = 4
 NO_HINT_PROB = 0.3  # training images with no hint at all
 MEAN_HINTS = 8  # mean hint count of the other images
 MAX_HINTS = 32
+SATURATION_RANGE = (0.5, 1.5)  # saturation factors of a recoloured photo
 
 
 def no_hints(sketch):
@@ -37,21 +41,49 @@ def patch_sides(image_size):
     return low, tf.maximum(low, image_size // 10)
 
 
-def sample_hints(photo, seed):
-    """Training hints: a random number of patches per image (`NO_HINT_PROB` of images get none).
+def sample_hints(photo, seed, recolor_prob=0.0):
+    """Training hints: a random number of patches per image (`NO_HINT_PROB` of images get none), drawn after
+    `recolor_prob` of the hinted photos are recoloured.
 
     Args:
         photo: float ``(B, H, W, 3)`` in [-1, 1], square.
         seed: stateless seed, int ``[2]``.
+        recolor_prob: probability that a hinted photo is recoloured (`recolor`) first.
 
     Returns:
-        float32 ``(B, H, W, 4)`` hints in [0, 1].
+        ``(photo, hints)``: the training targets (`photo`, some recoloured) and their float32 ``(B, H, W, 4)``
+        hints in [0, 1].
     """
-    count_seed, patch_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-    u = tf.random.stateless_uniform([2, tf.shape(photo)[0]], count_seed, minval=1e-7)
+    count_seed, patch_seed, colour_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
+    batch = tf.shape(photo)[0]
+    u = tf.random.stateless_uniform([2, batch], count_seed, minval=1e-7)
     geometric = tf.floor(tf.math.log(u[1]) / math.log(1.0 - 1.0 / MEAN_HINTS))
     counts = tf.where(u[0] < NO_HINT_PROB, 0.0, tf.minimum(1.0 + geometric, MAX_HINTS))
-    return _patches(photo, tf.cast(counts, tf.int32), MAX_HINTS, patch_seed)
+    c = tf.random.stateless_uniform([3, batch], colour_seed)
+    recoloured = (counts > 0) & (c[0] < recolor_prob)
+    low, high = SATURATION_RANGE
+    angle = tf.where(recoloured, c[1] * 2.0 * math.pi, 0.0)
+    saturation = tf.where(recoloured, low + c[2] * (high - low), 1.0)
+    photo = tf.where(recoloured[:, None, None, None], recolor(photo, angle, saturation), photo)
+    return photo, _patches(photo, tf.cast(counts, tf.int32), MAX_HINTS, patch_seed)
+
+
+def recolor(photo, angle, saturation):
+    """Photos with their hue rotated by `angle` (radians) and chroma scaled by `saturation`, per image, in YIQ
+    (luma kept).
+
+    Args:
+        photo: float ``(B, H, W, 3)`` in [-1, 1].
+        angle, saturation: float ``(B,)``.
+
+    Returns:
+        The recoloured photos, in [-1, 1], `photo`'s dtype.
+    """
+    yiq = tf.image.rgb_to_yiq((tf.cast(photo, tf.float32) + 1.0) / 2.0)
+    cos, sin = ((f(angle) * saturation)[:, None, None] for f in (tf.cos, tf.sin))
+    luma, i, q = tf.unstack(yiq, axis=-1)
+    rgb = tf.image.yiq_to_rgb(tf.stack([luma, cos * i - sin * q, sin * i + cos * q], -1))
+    return tf.cast(tf.clip_by_value(rgb, 0.0, 1.0) * 2.0 - 1.0, photo.dtype)
 
 
 def hints_from_photo(photo, count, seed=(0, 0)):

@@ -33,6 +33,13 @@ def non_negative_float(text):
     return value
 
 
+def probability(text):
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1], got {text}")
+    return value
+
+
 def count_or_fraction(text):
     """A fraction like 0.1 or a count like 18 (validation split, decay epochs)."""
     value = float(text)
@@ -91,6 +98,9 @@ MODEL_OPTIONS = (
            "resolution", bool, architecture=True),
     Option("color_hints", False, "the generator (and a conditional critic) also take colour hints, RGB + alpha "
            "mask, drawn from the photo in training (README: Colour hints)", bool, architecture=True),
+    Option("hint_recolor", 0.25, "probability that a hinted training photo is recoloured (random hue and "
+           "saturation) before its hints are drawn: hints then steer to colours the sketch does not suggest, at "
+           "some cost to hint-free quality on small data", probability),
     Option("critic_steps", 1, "critic updates per generator update", positive_int),
     Option("gp_weight", 10.0, "gradient-penalty weight", non_negative_float),
     Option("l1_weight", 100.0, "L1 reconstruction weight", non_negative_float),

@@ -13,7 +13,7 @@ from keras_s2p.cli import main
 from keras_s2p.data import builtin_dataset, builtin_pairs, save_image
 from keras_s2p.evaluation import evaluate_generator
 from keras_s2p.export import export_model
-from keras_s2p.hints import NO_HINT_PROB, hints_from_photo, hints_from_rgba, no_hints, read_hints, sample_hints
+from keras_s2p.hints import NO_HINT_PROB, hints_from_photo, hints_from_rgba, no_hints, read_hints, recolor, sample_hints
 from keras_s2p.models.generator import build_generator
 from tiny_settings import TINY
 
@@ -38,13 +38,32 @@ def _check_hint_tensor(hints, colours):
 
 def test_training_hints_are_photo_colours_and_sometimes_none():
     photos, colours = _constant_photos(400)
-    hints = sample_hints(tf.constant(photos), tf.constant([3, 4], tf.int64)).numpy()
-    _check_hint_tensor(hints, colours)
-    unhinted = np.mean(hints[..., 3].max(axis=(1, 2)) == 0)
-    assert abs(unhinted - NO_HINT_PROB) < 0.08
+    seed, recolor_prob = tf.constant([3, 4], tf.int64), 0.4
+    targets, hints = (t.numpy() for t in sample_hints(tf.constant(photos), seed, recolor_prob))
+    _check_hint_tensor(hints, (targets[:, 0, 0] + 1) / 2)  # the colours of the photos the generator must match
+    hinted = hints[..., 3].max(axis=(1, 2)) == 1
+    assert abs(np.mean(~hinted) - NO_HINT_PROB) < 0.08
     assert np.mean(hints[..., 3].sum(axis=(1, 2))) > 20  # several patches on the hinted images
-    again = sample_hints(tf.constant(photos), tf.constant([3, 4], tf.int64)).numpy()
-    np.testing.assert_array_equal(hints, again)
+    recoloured = np.abs(targets - photos).max(axis=(1, 2, 3)) > 0.02
+    assert not np.any(recoloured[~hinted])  # photos without hints keep their colours
+    assert abs(np.mean(recoloured[hinted]) - recolor_prob) < 0.1
+    again = sample_hints(tf.constant(photos), seed, recolor_prob)
+    np.testing.assert_array_equal(hints, again[1].numpy())
+    np.testing.assert_array_equal(targets, again[0].numpy())
+
+
+def test_recolor_rotates_hue_and_keeps_luma():
+    photos, colours = _constant_photos(8)
+    photos = tf.constant(photos * 0.25)  # grey enough that no rotation leaves the gamut (nothing clipped)
+    same = recolor(photos, tf.zeros(8), tf.ones(8))
+    np.testing.assert_allclose(same, photos, atol=1e-3)  # TF's YIQ matrices invert to 1e-4
+    turned = recolor(photos, tf.fill([8], np.pi), tf.ones(8))
+    luma = tf.image.rgb_to_yiq((photos + 1) / 2)[..., 0]
+    np.testing.assert_allclose(tf.image.rgb_to_yiq((turned + 1) / 2)[..., 0], luma, atol=1e-3)
+    chroma = tf.image.rgb_to_yiq((photos + 1) / 2)[..., 1:]
+    np.testing.assert_allclose(tf.image.rgb_to_yiq((turned + 1) / 2)[..., 1:], -chroma, atol=1e-3)  # opposite hue
+    grey = recolor(photos, tf.fill([8], 1.0), tf.zeros(8))
+    np.testing.assert_allclose(np.ptp(grey.numpy(), axis=-1), 0, atol=1e-3)  # no saturation: grey
 
 
 def test_k_hints_from_the_true_photo():
@@ -99,6 +118,25 @@ def test_hint_model_takes_sketch_and_hints_and_trains(pair_dataset, pair_arrays)
         np.testing.assert_allclose(alone, unhinted, atol=1e-5)
     unhinted = gan.evaluate(sketches, photos, verbose=0, return_dict=True)  # validation and evaluate: no hints
     assert unhinted["l1"] == pytest.approx(evaluate_generator(gan.generator, pair_dataset)["l1"], rel=1e-4)
+
+
+def test_hint_recolor_reaches_training_and_must_be_a_probability(pair_arrays, capsys):
+    sketches, photos = pair_arrays
+    weights = {}
+    for recolor_prob in (0.0, 1.0):
+        keras.utils.set_random_seed(0)
+        gan = SketchToPhotoGAN(**HINTED, hint_recolor=recolor_prob)
+        assert gan.get_config()["hint_recolor"] == recolor_prob
+        gan.compile()
+        gan.train_on_batch(sketches, photos)
+        weights[recolor_prob] = gan.generator.get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(*weights.values()))  # recoloured targets train differently
+    with pytest.raises(ConfigError, match="hint_recolor=1.5"):
+        SketchToPhotoGAN(**HINTED, hint_recolor=1.5)
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--color-hints", "--hint-recolor", "-0.1"])
+    assert exit_.value.code == 2
+    assert "--hint-recolor: must be a probability in [0, 1], got -0.1" in capsys.readouterr().err
 
 
 def test_models_without_hints_keep_one_input(tiny_kwargs, pair_arrays):

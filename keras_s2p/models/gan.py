@@ -81,6 +81,8 @@ class SketchToPhotoGAN(keras.Model):
             (hints: `keras_s2p.hints`, RGB + alpha mask in [0, 1]). Training draws hints from each real photo
             (`keras_s2p.hints.sample_hints`, none for 30% of the images); ``predict``, ``evaluate`` and validation
             take ``[sketch, hints]`` as x, or sketches alone, which means no hints.
+        hint_recolor: probability that a hinted training photo is recoloured before its hints are drawn, so
+            that hints, not the sketch, decide its colours (`keras_s2p.hints.recolor`).
         critic_steps: critic updates per generator update (5, as in the WGAN-GP paper).
         gp_weight: gradient-penalty weight (10 in the paper).
         l1_weight: weight of the L1 reconstruction term (computed on [-1, 1] images, as pix2pix).
@@ -131,6 +133,7 @@ class SketchToPhotoGAN(keras.Model):
         critic_scales=DEFAULTS["critic_scales"],
         attention=DEFAULTS["attention"],
         color_hints=DEFAULTS["color_hints"],
+        hint_recolor=DEFAULTS["hint_recolor"],
         critic_steps=DEFAULTS["critic_steps"],
         gp_weight=DEFAULTS["gp_weight"],
         l1_weight=DEFAULTS["l1_weight"],
@@ -167,6 +170,9 @@ class SketchToPhotoGAN(keras.Model):
         self.critic_scales = critic_scales
         self.attention = attention
         self.color_hints = bool(color_hints)
+        if not 0 <= hint_recolor <= 1:
+            raise ConfigError(f"hint_recolor={hint_recolor!r} must be a probability in [0, 1]")
+        self.hint_recolor = float(hint_recolor)
         self.critic_steps = critic_steps
         self.gp_weight = float(gp_weight)
         self.l1_weight = float(l1_weight)
@@ -320,9 +326,9 @@ class SketchToPhotoGAN(keras.Model):
     def _generate(self, condition, training):
         return self.generator(condition if self.color_hints else condition[0], training=training)
 
-    def _condition(self, x, photo=None):
+    def _condition(self, x):
         """The generator's inputs, as a list, for x = sketches or ``(sketch, hints)``: hints missing from a hint
-        model's x are drawn from `photo` (training) or empty."""
+        model's x are empty."""
         if isinstance(x, (list, tuple)):
             if not self.color_hints:
                 raise ConfigError(f"this model takes sketches alone (color_hints=False), got {len(x)} inputs")
@@ -330,7 +336,7 @@ class SketchToPhotoGAN(keras.Model):
         if not self.color_hints:
             return [x]
         x = tf.convert_to_tensor(x)
-        return [x, no_hints(x) if photo is None else sample_hints(photo, self._seed(self.g_optimizer, 1))]
+        return [x, no_hints(x)]
 
     def _critic(self, scale, condition, photo, features=False):
         """Scores of (condition, photo) pairs, already downscaled to critic `scale` (an index into
@@ -355,8 +361,11 @@ class SketchToPhotoGAN(keras.Model):
         return tf.random.experimental.stateless_fold_in(seed, stream) if stream else seed
 
     def train_step(self, data):
-        photo = data[1]
-        condition = self._condition(data[0], photo)
+        x, photo = data[0], data[1]
+        if self.color_hints and not isinstance(x, (list, tuple)):  # hints drawn from the (maybe recoloured) photo
+            photo, hints = sample_hints(photo, self._seed(self.g_optimizer, 1), self.hint_recolor)
+            x = [x, hints]
+        condition = self._condition(x)
         # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
         replicas = self.distribute_strategy.num_replicas_in_sync
         track = self._train_trackers
@@ -450,6 +459,7 @@ class SketchToPhotoGAN(keras.Model):
             critic_scales=self.critic_scales,
             attention=self.attention,
             color_hints=self.color_hints,
+            hint_recolor=self.hint_recolor,
             critic_steps=self.critic_steps,
             gp_weight=self.gp_weight,
             l1_weight=self.l1_weight,

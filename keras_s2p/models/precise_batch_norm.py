@@ -138,7 +138,7 @@ def _model_inputs(model, batch, index):
     if len(model.inputs) == 1 or isinstance(x, (tuple, list)):
         return x
     photo = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
-    return [x, no_hints(x) if photo is None else sample_hints(photo, tf.constant([0, index], tf.int64))]
+    return [x, no_hints(x) if photo is None else sample_hints(photo, tf.constant([0, index], tf.int64))[1]]
 
 
 def _probe(model, norms):
