@@ -132,7 +132,9 @@ def test_bad_export_arguments(gan, tmp_path):
         export_model(gan, tmp_path / "m.h5", format="keras")
     with pytest.raises(ConfigError, match="needs image_size"):
         export_model(gan.generator, tmp_path / "m")
-    with pytest.raises(ConfigError, match="quantize='int8': only the tflite format"):
+    with pytest.raises(ConfigError, match="quantize='int8': only the tflite and web formats"):
         export_model(gan, tmp_path / "m", quantize="int8")
     with pytest.raises(ConfigError, match="quantize='int4'"):
         export_model(gan, tmp_path / "m.tflite", format="tflite", quantize="int4")
+    with pytest.raises(ConfigError, match="web_runtime='npm' is for the web format only"):
+        export_model(gan, tmp_path / "m.tflite", format="tflite", web_runtime="npm")
