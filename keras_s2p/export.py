@@ -54,8 +54,10 @@ def float32_generator(generator):
     return copy
 
 
-def _tflite_bytes(function, generator, quantize):
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], generator)
+def _tflite_bytes(function, quantize):
+    # No trackable object: given one, TF 2.21's converter keeps the weights of some models (a single convolution,
+    # tiny_settings.hint_generator) as resource variables it never initialises; without, it freezes them all.
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
     if quantize is not None:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]  # alone: dynamic-range int8 weights
         if quantize == "float16":
@@ -165,10 +167,10 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
     function = tf.function(serve_fixed_uint8).get_concrete_function(
         *_specs(hinted, [1, image_size, image_size], tf.uint8, "images"))
     if format == "tflite":
-        atomic_write_bytes(path, _tflite_bytes(function, generator, quantize))
+        atomic_write_bytes(path, _tflite_bytes(function, quantize))
         return path
     packages = runtime.tarballs(web_runtime)  # first: a missing runtime fails before the conversion's seconds
-    tflite = _tflite_bytes(function, generator, quantize)
+    tflite = _tflite_bytes(function, quantize)
     with atomic_path(path) as tmp:
         tmp.mkdir()
         write_web_folder(tmp, tflite, int(image_size), hinted, packages)

@@ -155,8 +155,6 @@ def test_web_page_runs_the_model_in_the_browser(litert, generator, tmp_path, cap
 
 
 def test_web_page_with_colour_hints(litert, tmp_path):
-    # The generator itself: tiny_settings.hint_generator's TFLite export keeps its weights as uninitialised
-    # resource variables (READ_VARIABLE ops), in Python's interpreter too.
     model = build_generator(image_size=SIZE, base_filters=8, num_res_blocks=1, color_hints=True)
     folder = export_model(model, tmp_path / "web", format="web", image_size=SIZE, web_runtime=litert)
     with serving(folder) as url, draw_page(url) as page:
