@@ -1,4 +1,4 @@
-"""Export a trained generator for inference: Keras file, TensorFlow SavedModel, or TFLite.
+"""Export a trained generator for inference: Keras file, TensorFlow SavedModel, TFLite, or a web page.
 
 SavedModel signatures:
 
@@ -16,6 +16,10 @@ TFLite takes and returns uint8 ``[1, S, S, 3]`` (the ``serve`` contract at the f
 can be quantised (`QUANTIZATIONS`): ``"float16"`` halves the file, ``"int8"`` (dynamic range: int8 weights, float
 activations, no calibration data needed) quarters it.
 
+The web format is a folder: the ``s2p draw`` page running that TFLite model in the browser with LiteRT.js
+(`keras_s2p.draw.web`; the runtime comes from pinned npm tarballs, `keras_s2p.draw.runtime`), for any static web
+server.
+
 Every format runs in float32, whatever precision the model was trained in: a mixed-precision generator is rebuilt
 in float32 with the same weights first (`float32_generator`).
 """
@@ -26,6 +30,8 @@ import keras
 import tensorflow as tf
 
 from keras_s2p.atomic import atomic_path, atomic_write_bytes
+from keras_s2p.draw import runtime
+from keras_s2p.draw.web import write_web_folder
 from keras_s2p.errors import ConfigError, S2PError
 from keras_s2p.hints import HINT_CHANNELS, hints_from_rgba
 from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZATIONS
@@ -48,8 +54,10 @@ def float32_generator(generator):
     return copy
 
 
-def _tflite_bytes(function, generator, quantize):
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], generator)
+def _tflite_bytes(function, quantize):
+    # No trackable object: given one, TF 2.21's converter keeps the weights of some models (a single convolution,
+    # tiny_settings.hint_generator) as resource variables it never initialises; without, it freezes them all.
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
     if quantize is not None:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]  # alone: dynamic-range int8 weights
         if quantize == "float16":
@@ -99,24 +107,28 @@ def _specs(hinted, shape, dtype, name):
     return [images, tf.TensorSpec([*shape, HINT_CHANNELS], dtype, name="hints")] if hinted else [images]
 
 
-def export_model(model, path, format="saved_model", image_size=None, quantize=None):
+def export_model(model, path, format="saved_model", image_size=None, quantize=None, web_runtime=None):
     """Write the generator of `model` for inference.
 
     Args:
         model: a `SketchToPhotoGAN` (its generator and ``image_size`` are used) or a generator model.
-        path: output path: a ``.keras`` file, a SavedModel folder, or a ``.tflite`` file. Written atomically
-            (a previous export at `path` stays until the new one is complete).
-        format: ``"saved_model"``, ``"tflite"`` or ``"keras"``.
-        image_size: the training size; required for a bare generator in the ``saved_model`` and ``tflite``
-            formats (the generator is fully convolutional, but is used at the size it was trained at).
-        quantize: ``None`` (float32), or for ``tflite`` one of `QUANTIZATIONS`.
+        path: output path: a ``.keras`` file, a SavedModel folder, a ``.tflite`` file, or the web page's folder.
+            Written atomically (a previous export at `path` stays until the new one is complete).
+        format: ``"saved_model"``, ``"tflite"``, ``"keras"`` or ``"web"``.
+        image_size: the training size; required for a bare generator in the ``saved_model``, ``tflite`` and
+            ``web`` formats (the generator is fully convolutional, but is used at the size it was trained at).
+        quantize: ``None`` (float32), or for ``tflite`` and ``web`` one of `QUANTIZATIONS`.
+        web_runtime: for ``web``: a folder holding the LiteRT.js npm tarballs (`keras_s2p.draw.runtime`);
+            ``None`` downloads them once into the cache.
 
     Returns:
         pathlib.Path: `path`.
 
     Raises:
-        ConfigError: an unknown format or quantisation, a ``.keras`` path not ending in ``.keras``, or no image size.
-        S2PError: the TFLite converter failed (its first error line).
+        ConfigError: an unknown format or quantisation, a ``.keras`` path not ending in ``.keras``, no image size,
+            or `web_runtime` for another format than ``web``.
+        S2PError: the TFLite converter failed (its first error line); for ``web``, the runtime's tarballs are
+            missing, unreachable or not the pinned ones.
 
     Example:
         >>> export_model(gan, "exports/photo_model")                       # SavedModel
@@ -125,9 +137,11 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
     """
     if format not in EXPORT_FORMATS:
         raise ConfigError(f"export format={format!r} must be one of {', '.join(EXPORT_FORMATS)}")
-    if quantize is not None and (format != "tflite" or quantize not in QUANTIZATIONS):
-        raise ConfigError(f"quantize={quantize!r}: only the tflite format is quantised, "
+    if quantize is not None and (format not in ("tflite", "web") or quantize not in QUANTIZATIONS):
+        raise ConfigError(f"quantize={quantize!r}: only the tflite and web formats are quantised, "
                           f"to one of {', '.join(QUANTIZATIONS)}")
+    if web_runtime is not None and format != "web":
+        raise ConfigError(f"web_runtime={str(web_runtime)!r} is for the web format only")
     path = Path(path)
     generator = float32_generator(getattr(model, "generator", model))
     image_size = image_size or getattr(model, "image_size", None)
@@ -152,5 +166,12 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
         return path
     function = tf.function(serve_fixed_uint8).get_concrete_function(
         *_specs(hinted, [1, image_size, image_size], tf.uint8, "images"))
-    atomic_write_bytes(path, _tflite_bytes(function, generator, quantize))
+    if format == "tflite":
+        atomic_write_bytes(path, _tflite_bytes(function, quantize))
+        return path
+    packages = runtime.tarballs(web_runtime)  # first: a missing runtime fails before the conversion's seconds
+    tflite = _tflite_bytes(function, quantize)
+    with atomic_path(path) as tmp:
+        tmp.mkdir()
+        write_web_folder(tmp, tflite, int(image_size), hinted, packages)
     return path

@@ -1,4 +1,5 @@
-"""Driving the ``s2p draw`` page in Debian's headless Chromium with Playwright (tests and benchmarks/draw_latency.py).
+"""Driving the ``s2p draw`` page in Debian's headless Chromium with Playwright (tests and benchmarks/draw_latency.py):
+the server's page, and the ``s2p export --format web`` page that runs the model itself.
 
 Never a browser of Playwright's own (``playwright install``): CI installs the ``chromium`` package.
 """
@@ -38,7 +39,8 @@ window.fetch = function (resource, options) {
 
 
 class DrawPage:
-    """The page in a browser tab: ``sent_count()`` photo requests sent, ``sent(i)`` the form fields of one."""
+    """The page in a browser tab: ``sent_count()`` photo requests sent to a server, ``sent(i)`` the form fields of
+    one; ``photos_requested()`` and ``photos_shown()`` whoever computes them."""
 
     def __init__(self, page, url):
         self.page, self.url = page, url
@@ -59,17 +61,20 @@ class DrawPage:
     def photos_shown(self):
         return int(self.page.evaluate("document.getElementById('photo').dataset.photos || 0"))
 
+    def photos_requested(self):
+        return int(self.page.evaluate("document.getElementById('photo').dataset.requested || 0"))
+
     def wait_for_photo(self, before, timeout=60):
-        """Wait until a photo after the `before`-th is on screen and every request sent has been shown."""
+        """Wait until a photo after the `before`-th is on screen and every photo requested has been shown."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.photos_shown()
-            if shown > before and shown == self.sent_count():
+            if shown > before and shown == self.photos_requested():
                 return shown
             self.page.wait_for_timeout(10)
         status = self.page.text_content("#status")
-        raise TimeoutError(f"no new photo in {timeout} s ({self.photos_shown()} shown, {self.sent_count()} sent; "
-                           f"status: {status!r}; page errors: {self.errors})")
+        raise TimeoutError(f"no new photo in {timeout} s ({self.photos_shown()} shown, {self.photos_requested()} "
+                           f"requested; status: {status!r}; page errors: {self.errors})")
 
     def box(self, selector):
         box = self.page.locator(selector).bounding_box()
@@ -88,7 +93,7 @@ class DrawPage:
             mouse.move(x + px * w, y + py * h, steps=8)
         mouse.up()
         self.page.wait_for_function("'strokeToPhotoMs' in document.getElementById('photo').dataset", timeout=60000)
-        self.wait_for_photo(before)  # the stroke's photo is the last one sent
+        self.wait_for_photo(before)  # the stroke's photo is the last one requested
         return float(self.page.evaluate("document.getElementById('photo').dataset.strokeToPhotoMs"))
 
     def shown_photo(self):

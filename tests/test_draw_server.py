@@ -89,9 +89,9 @@ def assert_one_line(status, body, expected_status, *needles):
 
 def test_page_and_info(server):
     status, page = request(server, "GET", "/")
-    assert status == 200 and b'src="draw.js"' in page and b'href="draw.css"' in page
+    assert status == 200 and b'src="backend.js"' in page and b'href="draw.css"' in page
     assert b"http" not in page  # nothing loaded from the internet
-    for path in ("/draw.js", "/draw.css"):
+    for path in ("/draw.js", "/draw.css", "/backend.js"):
         status, body = request(server, "GET", path)
         assert status == 200 and body and b"http" not in body, path
     status, info = request(server, "GET", "/info")

@@ -11,7 +11,8 @@ import tensorflow as tf
 
 from keras_s2p import ConfigError, S2PError, SketchToPhotoGAN
 from keras_s2p.export import export_model, float32_generator
-from tiny_settings import TINY, random_pairs
+from keras_s2p.hints import hints_from_rgba
+from tiny_settings import TINY, hint_generator, random_pairs
 
 # Quantised TFLite against the float32 Keras output, in uint8 levels (of 255): (max, mean) allowed. Measured over
 # several trainings: float16 max 1, mean 0.03; int8 (dynamic range) max 7-11, mean about 1.
@@ -98,6 +99,24 @@ def test_tflite_export(gan, images, tmp_path):
     np.testing.assert_allclose(_tflite_photos(path, images[:1]), _expected_uint8(gan, images[:1]), atol=1)
 
 
+def test_tflite_freezes_every_weight(tmp_path):
+    """A one-convolution model, whose weights the converter once kept as uninitialised resource variables."""
+    model = hint_generator()
+    path = export_model(model, tmp_path / "hint.tflite", format="tflite", image_size=32)
+    images = np.random.default_rng(2).integers(0, 256, (1, 32, 32, 3), dtype=np.uint8)
+    rgba = np.zeros((1, 32, 32, 4), np.uint8)
+    rgba[0, 4:12, 4:12] = [200, 30, 30, 255]
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    assert "READ_VARIABLE" not in {op["op_name"] for op in interpreter._get_ops_details()}
+    for detail in interpreter.get_input_details():
+        interpreter.set_tensor(detail["index"], rgba if "hints" in detail["name"] else images)
+    interpreter.invoke()
+    photos = interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).astype("float32")
+    expected = model([images / 127.5 - 1, hints_from_rgba(rgba, 32).numpy()], training=False).numpy()
+    np.testing.assert_allclose(photos, np.clip(np.round((expected + 1) * 127.5), 0, 255), atol=1)
+
+
 @pytest.mark.parametrize("quantize", ["float16", "int8"])
 def test_quantised_tflite_export(gan, images, tmp_path, quantize):
     plain = export_model(gan, tmp_path / "plain.tflite", format="tflite")
@@ -132,7 +151,9 @@ def test_bad_export_arguments(gan, tmp_path):
         export_model(gan, tmp_path / "m.h5", format="keras")
     with pytest.raises(ConfigError, match="needs image_size"):
         export_model(gan.generator, tmp_path / "m")
-    with pytest.raises(ConfigError, match="quantize='int8': only the tflite format"):
+    with pytest.raises(ConfigError, match="quantize='int8': only the tflite and web formats"):
         export_model(gan, tmp_path / "m", quantize="int8")
     with pytest.raises(ConfigError, match="quantize='int4'"):
         export_model(gan, tmp_path / "m.tflite", format="tflite", quantize="int4")
+    with pytest.raises(ConfigError, match="web_runtime='npm' is for the web format only"):
+        export_model(gan, tmp_path / "m.tflite", format="tflite", web_runtime="npm")

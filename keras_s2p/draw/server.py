@@ -1,9 +1,10 @@
 """The ``s2p draw`` web server: the page, and sketch -> photo over HTTP, on the standard library's HTTP server.
 
-Routes: ``GET /`` (the page; ``/draw.js``, ``/draw.css``), ``GET /info`` (JSON: ``image_size``, ``color_hints``),
-``POST /photo`` (multipart/form-data with a ``sketch`` image file and, for colour-hint models, a ``hints`` RGBA
-PNG; answers the photo as PNG). Every error is a status code with a one-line ``text/plain`` body. Bad input never
-stops the server: bodies over ``max_body`` get 413, more than ``max_pending`` photo requests at once get 503.
+Routes: ``GET /`` (the page; ``/draw.js``, ``/draw.css``, and ``/backend.js``: the page's server backend),
+``GET /info`` (JSON: ``image_size``, ``color_hints``), ``POST /photo`` (multipart/form-data with a ``sketch`` image
+file and, for colour-hint models, a ``hints`` RGBA PNG; answers the photo as PNG). Every error is a status code
+with a one-line ``text/plain`` body. Bad input never stops the server: bodies over ``max_body`` get 413, more than
+``max_pending`` photo requests at once get 503.
 """
 
 import json
@@ -22,7 +23,7 @@ MAX_PENDING = 4
 DRAIN_LIMIT = 64 * 2**20  # an unwanted body is read (and dropped) up to this, so the client sees the answer
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STATIC = {"/": ("index.html", "text/html"), "/draw.js": ("draw.js", "text/javascript"),
-          "/draw.css": ("draw.css", "text/css")}
+          "/draw.css": ("draw.css", "text/css"), "/backend.js": ("backend-server.js", "text/javascript")}
 
 
 class DrawServer(ThreadingHTTPServer):

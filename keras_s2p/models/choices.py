@@ -17,5 +17,5 @@ UPSAMPLING_MODES = ("resize", "transpose")
 CRITIC_OUTPUTS = ("patch", "scalar")
 CRITIC_SCALES = (1, 2, 3)  # full, 1/2 and 1/4 resolution (pix2pixHD's multi-scale discriminator)
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
-EXPORT_FORMATS = ("saved_model", "tflite", "keras")
-QUANTIZATIONS = ("float16", "int8")  # TFLite only
+EXPORT_FORMATS = ("saved_model", "tflite", "keras", "web")  # web: the draw page running the TFLite model
+QUANTIZATIONS = ("float16", "int8")  # TFLite and web only

@@ -1,8 +1,12 @@
-// s2p draw: sketch on the left, the server's photo on the right. One photo request at a time: strokes made while
-// one is on its way are sent together when it returns, so the photo never lags behind by more than one request.
-"use strict";
+// s2p draw's drawing UI: sketch on the left, the photo on the right, whoever computes it (`startDrawing`'s backend:
+// the s2p draw server in backend-server.js, the model in the browser in backend-web.js). One photo request at a
+// time: strokes made while one is on its way are sent together when it returns, so the photo never lags behind by
+// more than one request.
 
-(() => {
+// Start the page with `backend`: `describe()` resolves to {image_size, color_hints} (or throws an Error whose
+// message says what failed); `photo(sketchCanvas, hintsCanvas)` resolves to the photo as an image Blob (hintsCanvas
+// is null for a model without colour hints).
+export function startDrawing(backend) {
   const UNDO_LIMIT = 30;
   const DEBOUNCE_MS = 100; // while the pen moves; a finished stroke is sent at once
   const MIN_CANVAS = 256;
@@ -14,7 +18,7 @@
   const hintsCtx = hints.getContext("2d", { willReadFrequently: true });
   const undoStack = [];
   let tool = "pen", colorHints = false, stroke = null, timer = null;
-  let inFlight = false, dirty = false, strokeEndAt = null, photosShown = 0;
+  let inFlight = false, dirty = false, strokeEndAt = null, photosShown = 0, photosRequested = 0;
 
   function setStatus(text, isError = false) {
     status.textContent = text;
@@ -100,10 +104,6 @@
   board.addEventListener("pointerup", endStroke);
   board.addEventListener("pointercancel", endStroke);
 
-  function canvasBlob(canvas) {
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-  }
-
   async function showPhoto(blob) {
     const previous = photo.src;
     photo.src = URL.createObjectURL(blob);
@@ -125,13 +125,9 @@
     dirty = false;
     const strokeEnd = strokeEndAt;
     strokeEndAt = null;
+    photo.dataset.requested = String(++photosRequested); // for scripts and tests: photos asked for so far
     try {
-      const form = new FormData();
-      form.append("sketch", await canvasBlob(sketch), "sketch.png");
-      if (colorHints) form.append("hints", await canvasBlob(hints), "hints.png");
-      const response = await fetch("photo", { method: "POST", body: form });
-      if (!response.ok) throw new Error((await response.text()).trim() || `HTTP ${response.status}`);
-      await showPhoto(await response.blob());
+      await showPhoto(await backend.photo(sketch, colorHints ? hints : null));
       if (strokeEnd !== null) {
         const ms = Math.round(performance.now() - strokeEnd);
         photo.dataset.strokeToPhotoMs = String(ms);
@@ -194,11 +190,9 @@
   async function start() {
     let info;
     try {
-      const response = await fetch("info");
-      if (!response.ok) throw new Error(await response.text());
-      info = await response.json();
+      info = await backend.describe();
     } catch (error) {
-      setStatus(`Cannot reach the s2p draw server: ${error.message}`, true);
+      setStatus(error.message, true);
       return;
     }
     // The canvas is a whole multiple of the model's size, at least MIN_CANVAS pixels a side, for smooth strokes.
@@ -212,4 +206,4 @@
   }
 
   start();
-})();
+}

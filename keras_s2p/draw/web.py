@@ -1,0 +1,48 @@
+"""The folder of ``s2p export --format web``: the draw page running the TFLite model in the browser, no server.
+
+The page is ``s2p draw``'s (``static/``: index.html, draw.js, draw.css) with the in-browser backend
+(``backend-web.js`` as ``backend.js``) instead of the server's; the model is ``model.tflite`` (uint8 in and out,
+`keras_s2p.export`), described by ``model.json``; ``runtime/`` holds LiteRT.js (`keras_s2p.draw.runtime`).
+"""
+
+import json
+from importlib import resources
+
+from keras_s2p.draw import runtime
+
+PAGE = {"index.html": "index.html", "draw.js": "draw.js", "draw.css": "draw.css", "backend.js": "backend-web.js"}
+HOW_TO_SERVE = """s2p draw, in the browser: {model}.
+
+Serve this folder over HTTP and open the address (ES modules and WebAssembly do not load from file://), e.g.
+    python -m http.server 8000     # in this folder; then open http://127.0.0.1:8000/
+Any static web server does; the page loads nothing from anywhere else.
+
+model.tflite   the generator (uint8 RGB in and out at {size}x{size}{hints})
+runtime/       LiteRT.js {version} (npm @litertjs/core and @litertjs/wasm-utils, Apache-2.0)
+"""
+
+
+def write_web_folder(folder, tflite, image_size, color_hints, packages):
+    """Write the page, the model and the runtime into `folder` (an empty or new folder).
+
+    Args:
+        folder: a `pathlib.Path`.
+        tflite: the TFLite model bytes (`keras_s2p.export`'s TFLite format).
+        image_size: the model's size.
+        color_hints: whether the model takes a second input, the RGBA hint layer.
+        packages: the runtime's npm tarballs, package name -> bytes (`keras_s2p.draw.runtime.tarballs`).
+
+    Raises:
+        S2PError: a tarball lacks a runtime file (`keras_s2p.draw.runtime.runtime_files`).
+    """
+    files = {f"runtime/{name}": data for name, data in runtime.runtime_files(packages).items()}
+    static = resources.files("keras_s2p.draw") / "static"
+    files.update({name: (static / source).read_bytes() for name, source in PAGE.items()})
+    files["model.tflite"] = tflite
+    files["model.json"] = json.dumps({"image_size": image_size, "color_hints": color_hints}).encode()
+    hints = ", and the uint8 RGBA colour hint layer" if color_hints else ""
+    files["README.txt"] = HOW_TO_SERVE.format(model=f"a {image_size}x{image_size} sketch-to-photo model",
+                                              size=image_size, hints=hints, version=runtime.VERSION).encode()
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)

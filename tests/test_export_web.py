@@ -1,0 +1,308 @@
+"""``s2p export --format web``: the draw page running the exported TFLite model in the browser with LiteRT.js,
+served by a plain static file server and driven in Debian's headless Chromium (as tests/test_draw_browser.py); the
+photo on screen is the Keras generator's output for the pixels the page gave the model, and those pixels are the
+server's preprocessing of the canvas.
+
+The runtime comes from the npm registry once, into the user cache, as an export takes it; these browser tests are
+skipped only when the registry cannot be reached. The runtime's download, cache and errors are tested offline,
+against a fake registry on 127.0.0.1.
+"""
+
+import base64
+import contextlib
+import functools
+import gzip
+import hashlib
+import http.server
+import io
+import socket
+import tarfile
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from draw_browser import draw_page
+from keras_s2p import build_generator
+from keras_s2p.cli import main
+from keras_s2p.data import builtin_pairs, save_image
+from keras_s2p.data.images import decode_image, resize
+from keras_s2p.draw import runtime
+from keras_s2p.draw.inference import DrawModel
+from keras_s2p.export import export_model
+from keras_s2p.hints import hints_from_rgba
+from tiny_settings import with_random_batch_norm
+
+SIZE = 32
+STROKES = [[(0.2, 0.2), (0.8, 0.25), (0.75, 0.8)], [(0.3, 0.5), (0.6, 0.6)]]
+# The page's photo against the Keras generator (float32) for the uint8 pixels the page gave the model, in levels of
+# 255: TFLite's float arithmetic differs by ~1e-6, which can flip a rounding. Measured: 0 to 1.
+LEVELS = 1
+
+
+@pytest.fixture(scope="module")
+def litert():
+    """The folder of the pinned LiteRT.js tarballs (the user cache, filled once); skipped if the registry is
+    unreachable, and only then."""
+    try:
+        runtime.tarballs()
+    except runtime.RuntimeUnavailable as error:
+        pytest.skip(f"the npm registry is unreachable, so LiteRT.js cannot be fetched: {error}")
+    return runtime.cache_folder()
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return with_random_batch_norm(build_generator(image_size=SIZE, base_filters=8, num_res_blocks=1), seed=4)
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        """Not logged: every file of the page is a request."""
+
+
+@contextlib.contextmanager
+def serving(folder):
+    """A static file server for `folder` on 127.0.0.1 (the standard library's, as README.txt suggests); its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietFiles, directory=folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def model_inputs(page):
+    """The uint8 inputs the page gave the model last: ``images`` (S, S, 3), ``hints`` (S, S, 4) if any."""
+    inputs = page.page.evaluate("Object.fromEntries(Object.entries(window.s2pModelInputs)"
+                                ".map(([name, data]) => [name, Array.from(data)]))")
+    return {name: np.asarray(data, np.uint8).reshape(SIZE, SIZE, -1) for name, data in inputs.items()}
+
+
+def canvas_png(page, canvas):
+    """The PNG of the page's canvas `canvas` (``sketch`` or ``hints``), as the server's page would send it."""
+    data_url = page.page.evaluate(f"document.getElementById('{canvas}').toDataURL('image/png')")
+    return base64.b64decode(data_url.split(",", 1)[1])
+
+
+def assert_shows_model_output(page, model):
+    """The photo on screen is `model`'s output for the page's last model inputs, within `LEVELS`; returns the
+    largest difference in levels and the photo."""
+    inputs = model_inputs(page)
+    sketch = inputs["images"][None].astype("float32") / 127.5 - 1
+    if "hints" in inputs:  # as the TFLite model reads them: nearest resize (none here), alpha >= 0.5 a hint
+        sketch = [sketch, hints_from_rgba(inputs["hints"][None], SIZE).numpy()]
+    photo = model(sketch, training=False)[0].numpy()
+    expected = np.clip(np.round((photo + 1) * 127.5), 0, 255)
+    shown = page.shown_photo() * 255
+    assert shown.shape == expected.shape == (SIZE, SIZE, 3)
+    levels = np.abs(shown - expected).max()
+    assert levels <= LEVELS, levels
+    return levels, shown / 255
+
+
+def assert_prepared_as_the_server_does(page):
+    """The page's uint8 sketch is the server's preprocessing of the canvas (`DrawModel.sketch`), rounded."""
+    expected = (resize(decode_image(canvas_png(page, "sketch")), SIZE).numpy() + 1) * 127.5
+    assert np.abs(model_inputs(page)["images"] - expected).max() <= 0.5 + 1e-3
+
+
+def assert_clean(page, url):
+    assert not page.errors
+    outside = [request for request in page.requested if not request.startswith((url, f"blob:{url}", "data:"))]
+    assert not outside  # nothing loaded from anywhere else
+
+
+def test_web_page_runs_the_model_in_the_browser(litert, generator, tmp_path, capsys):
+    folder = export_model(generator, tmp_path / "web", format="web", image_size=SIZE, web_runtime=litert)
+    assert {path.relative_to(folder).as_posix() for path in folder.rglob("*")} >= {
+        "index.html", "draw.js", "draw.css", "backend.js", "model.tflite", "model.json", "README.txt",
+        "runtime/litert.js", "runtime/wasm-utils.js", "runtime/litert_wasm_internal.wasm"}
+    with serving(folder) as url, draw_page(url) as page:
+        page.wait_for_photo(0, timeout=120)  # the blank canvas' photo, after the runtime compiled
+        assert model_inputs(page)["images"].min() == 255
+        differences = [int(assert_shows_model_output(page, generator)[0])]
+        blank = page.shown_photo()
+        page.page.evaluate("document.getElementById('width').value = 12")  # lines that survive the resize to 32²
+        for points in STROKES:
+            page.stroke(points)
+            assert_prepared_as_the_server_does(page)
+            differences.append(int(assert_shows_model_output(page, generator)[0]))
+        assert model_inputs(page)["images"].min() < 128
+        assert np.abs(page.shown_photo() - blank).max() > 0.02  # the strokes changed the photo
+
+        upload = tmp_path / "upload.png"
+        save_image(builtin_pairs(1, 48, seed=11)[0][0], upload)
+        before = page.photos_shown()
+        page.page.set_input_files("#upload", upload)
+        page.wait_for_photo(before)
+        assert_prepared_as_the_server_does(page)
+        level, drawn = assert_shows_model_output(page, generator)
+        differences.append(int(level))
+
+        screenshot = np.asarray(Image.open(io.BytesIO(page.page.screenshot())).convert("RGB"), np.float32) / 255
+        x, y, w, h = (round(v) for v in page.box("#photo"))
+        assert w >= 256 and h >= 256
+        on_screen = screenshot[y:y + h, x:x + w]
+        assert on_screen.std() > 0.02  # not blank
+        expected = np.asarray(Image.fromarray(np.uint8(np.round(drawn * 255))).resize((w, h), Image.BILINEAR)) / 255
+        assert np.abs(on_screen - expected).mean() < 0.05  # the photo, beside the canvas
+        assert_clean(page, url)
+    with capsys.disabled():
+        print(f"\nweb page photo vs Keras, largest difference per photo (levels of 255): {differences}")
+
+
+def test_web_page_with_colour_hints(litert, tmp_path):
+    model = build_generator(image_size=SIZE, base_filters=8, num_res_blocks=1, color_hints=True)
+    folder = export_model(model, tmp_path / "web", format="web", image_size=SIZE, web_runtime=litert)
+    with serving(folder) as url, draw_page(url) as page:
+        page.wait_for_photo(0, timeout=120)
+        assert page.page.is_visible("#hint")
+        page.page.click("#hint")
+        page.page.fill("#hint-color", "#3050e0")
+        page.page.evaluate("document.getElementById('width').value = 24")
+        page.stroke([(0.5, 0.1), (0.5, 0.9)])
+        hints = model_inputs(page)["hints"]
+        np.testing.assert_array_equal(hints[SIZE // 2, SIZE // 2], [48, 80, 224, 255])
+        assert hints[SIZE // 2, 2, 3] == 0  # no hint where none was drawn
+        server_hints = DrawModel(model, SIZE).hints(canvas_png(page, "hints"))
+        assert np.abs(hints / 255 - server_hints.numpy()[0]).max() <= 0.5 / 255 + 1e-3
+        assert_shows_model_output(page, model)
+        assert_clean(page, url)
+
+
+def test_quantised_web_page(litert, generator, tmp_path):
+    """int8 dynamic-range weights (hybrid kernels) run in LiteRT.js too, within test_export's int8 bound."""
+    folder = export_model(generator, tmp_path / "web", format="web", image_size=SIZE, quantize="int8",
+                          web_runtime=litert)
+    with serving(folder) as url, draw_page(url) as page:
+        page.wait_for_photo(0, timeout=120)
+        page.page.evaluate("document.getElementById('width').value = 12")
+        page.stroke(STROKES[0])
+        sketch = model_inputs(page)["images"][None].astype("float32") / 127.5 - 1
+        expected = np.clip(np.round((generator(sketch, training=False)[0].numpy() + 1) * 127.5), 0, 255)
+        difference = np.abs(page.shown_photo() * 255 - expected)
+        assert difference.max() <= 16 and difference.mean() <= 2.0, (difference.max(), difference.mean())
+        assert_clean(page, url)
+
+
+def test_cli_export_web_and_its_one_line_errors(litert, generator, tmp_path, capsys):
+    model_file = tmp_path / "generator.keras"
+    generator.save(model_file)
+    out = tmp_path / "page"
+    assert main(["export", "--model", str(model_file), "--image-size", str(SIZE), "--format", "web",
+                 "--output", str(out), "--web-runtime", str(litert)]) == 0
+    assert f"python -m http.server -d {out}" in capsys.readouterr().out
+    assert (out / "model.tflite").is_file() and "http.server" in (out / "README.txt").read_text()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["export", "--model", str(model_file), "--format", "web", "--output", str(tmp_path / "x"),
+                 "--web-runtime", str(empty)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"--web-runtime {empty} has no litertjs-core-" in error
+    assert runtime.pack_command() in error
+
+    for package in runtime.PACKAGES:
+        (empty / runtime.tarball_name(package)).write_bytes(b"not the package")
+    assert main(["export", "--model", str(model_file), "--format", "web", "--output", str(tmp_path / "x"),
+                 "--web-runtime", str(empty)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "sha512 differs from the pinned one" in error
+    assert not (tmp_path / "x").exists()
+
+
+# The runtime's download, cache and errors, offline: a fake package set served by a fake registry.
+
+def _tarball(files):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _integrity(data):
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+@pytest.fixture
+def fake_registry(tmp_path, monkeypatch):
+    """Pins replaced by two small fake tarballs, served at ``/@litertjs/NAME/-/NAME-VERSION.tgz`` on 127.0.0.1;
+    the cache in `tmp_path`. Yields (registry URL, tarballs by package, request log)."""
+    core = _tarball({"package/dist/index.js": b'import { x } from "@litertjs/wasm-utils";\n',
+                     **{f"package/wasm/{name}": name.encode() for (_, path), name in runtime.FILES.items()
+                        if path.startswith("package/wasm/")}})
+    packages = {"@litertjs/core": core, "@litertjs/wasm-utils": _tarball({"package/dist/index.js": b"export {};"})}
+    monkeypatch.setattr(runtime, "PACKAGES", {name: _integrity(data) for name, data in packages.items()})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    served, log = dict(packages), []
+
+    class Registry(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            log.append(self.path)
+            name = next((package for package in served
+                         if self.path == f"/{package}/-/{package.split('/')[1]}-{runtime.VERSION}.tgz"), None)
+            body = served.get(name)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, format, *args):
+            """Quiet."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", served, log
+    server.shutdown()
+    server.server_close()
+
+
+def test_runtime_is_downloaded_once_verified_and_cached(fake_registry):
+    registry, served, log = fake_registry
+    packages = runtime.tarballs(registry=registry)
+    assert packages == served and len(log) == 2
+    cached = runtime.cache_folder() / runtime.tarball_name("@litertjs/core")
+    assert cached.read_bytes() == served["@litertjs/core"]
+    assert runtime.tarballs(registry=registry) == served and len(log) == 2  # from the cache
+    cached.write_bytes(b"truncated")
+    assert runtime.tarballs(registry=registry) == served and len(log) == 3  # a corrupt cache is fetched again
+    files = runtime.runtime_files(packages)
+    assert set(files) == set(runtime.FILES.values())
+    assert files["litert.js"] == b'import { x } from "./wasm-utils.js";\n'  # the import made relative
+
+
+def test_runtime_download_errors_are_one_line(fake_registry, unused_port):
+    registry, served, _ = fake_registry
+    served["@litertjs/core"] = b"another file"
+    with pytest.raises(runtime.S2PError, match=r"core-2\.5\.3\.tgz is not @litertjs/core@2\.5\.3: its sha512 "
+                                               r"differs") as error:
+        runtime.tarballs(registry=registry)
+    assert "\n" not in str(error.value) and not isinstance(error.value, runtime.RuntimeUnavailable)
+    del served["@litertjs/core"]
+    with pytest.raises(runtime.S2PError, match="answered HTTP 404"):
+        runtime.tarballs(registry=registry)
+    with pytest.raises(runtime.RuntimeUnavailable, match="--web-runtime") as error:
+        runtime.tarballs(registry=f"http://127.0.0.1:{unused_port}")
+    assert "\n" not in str(error.value) and runtime.pack_command() in str(error.value)
+
+
+def test_bad_runtime_tarballs_are_one_line_errors(fake_registry):
+    _, served, _ = fake_registry
+    with pytest.raises(runtime.S2PError, match="tarball is not a gzip tar archive"):
+        runtime.runtime_files({**served, "@litertjs/core": gzip.compress(b"not a tar file")})
+    with pytest.raises(runtime.S2PError, match="tarball has no file package/dist/index.js"):
+        runtime.runtime_files({**served, "@litertjs/wasm-utils": _tarball({"package/README.md": b""})})
+
+
+@pytest.fixture
+def unused_port():
+    """A port on 127.0.0.1 nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
