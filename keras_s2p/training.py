@@ -11,7 +11,7 @@ import numpy as np
 
 from keras_s2p.atomic import remove_leftovers
 from keras_s2p.errors import ConfigError, WeightsUnavailableError
-from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS
+from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, default_downsamples
 from keras_s2p.options import TRAINING_DEFAULTS as DEFAULTS
 
 
@@ -110,6 +110,8 @@ def train(
     run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
     run.ensure_writable()
     image_size = model_options.setdefault("image_size", MODEL_DEFAULTS["image_size"])
+    if model_options.get("num_downsamples") is None:  # recorded as the number the size chose
+        model_options["num_downsamples"] = default_downsamples(image_size)
     settings = dict(MODEL_DEFAULTS, **model_options, data=str(data) if data is not None else "builtin",
                     epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
                     augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, g_learning_rate=g_learning_rate,

@@ -66,6 +66,7 @@ def test_train_writes_a_complete_run_folder(trained_run):
     assert any((run_dir / "tensorboard").rglob("events.out.tfevents*"))
     config = json.loads((run_dir / "config.json").read_text())
     assert config["hyperparameters"]["image_size"] == 32 and config["hyperparameters"]["epochs"] == 2
+    assert config["hyperparameters"]["num_downsamples"] == 2  # the number the size chose, not "default"
     assert config["versions"]["tensorflow"] and config["data_fingerprint"].startswith("builtin")
     assert str(run_dir) in result.stdout
 

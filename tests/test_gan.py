@@ -115,6 +115,15 @@ def test_get_config_has_every_constructor_argument(tiny_kwargs):
     assert rebuilt.get_config() == config
 
 
+@pytest.mark.parametrize("size, given, expected", [(128, None, 2), (256, None, 3), (512, None, 3), (260, None, 2),
+                                                     (256, 2, 2), (128, 3, 3)])
+def test_downsamplings_follow_the_image_size_unless_given(tiny_kwargs, size, given, expected):
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "image_size": size, "num_downsamples": given})
+    strided = [layer for layer in gan.generator.layers if getattr(layer, "strides", (1, 1)) == (2, 2)]
+    assert gan.num_downsamples == len(strided) == expected
+    assert gan.get_config()["num_downsamples"] == expected  # the loaded model is built the same
+
+
 def test_bfloat16_trains_with_float32_losses(tiny_kwargs, pair_dataset):
     gan = SketchToPhotoGAN(**{**tiny_kwargs, "precision": "mixed_bfloat16"})
     gan.compile()

@@ -29,7 +29,7 @@ from keras_s2p.models.precise_batch_norm import (
     recalibrate,
 )
 from keras_s2p.options import MODEL_DEFAULTS as DEFAULTS
-from keras_s2p.options import TRAINING_DEFAULTS
+from keras_s2p.options import TRAINING_DEFAULTS, default_downsamples
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
 
@@ -64,7 +64,8 @@ class SketchToPhotoGAN(keras.Model):
     Args:
         image_size: training image size (square). The generator itself is fully convolutional.
         base_filters: generator stem filters (doubled per downsampling).
-        num_downsamples: generator downsampling steps.
+        num_downsamples: generator downsampling steps; None: `keras_s2p.options.default_downsamples` of
+            `image_size` (2, or 3 from 256²).
         num_res_blocks: generator residual blocks at the bottleneck.
         upsampling: ``"resize"`` (default, no checkerboard) or ``"transpose"``.
         skip_connections: U-Net skips in the generator.
@@ -158,7 +159,7 @@ class SketchToPhotoGAN(keras.Model):
                 raise ConfigError(f"{name}={value!r} must be >= 0")
         self.image_size = int(image_size)
         self.base_filters = base_filters
-        self.num_downsamples = num_downsamples
+        self.num_downsamples = default_downsamples(self.image_size) if num_downsamples is None else num_downsamples
         self.num_res_blocks = num_res_blocks
         self.upsampling = upsampling
         self.skip_connections = skip_connections
@@ -191,7 +192,7 @@ class SketchToPhotoGAN(keras.Model):
             # Networks built from the arguments are rebuilt from them on loading; custom ones are serialised.
             self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
-                image_size, base_filters, num_downsamples, num_res_blocks, upsampling, skip_connections,
+                image_size, base_filters, self.num_downsamples, num_res_blocks, upsampling, skip_connections,
                 generator_norm, attention, self.color_hints,
             )
             self.critic = critic or build_multi_scale_critic(
