@@ -160,5 +160,6 @@ def add_arguments(group, options):
             group.add_argument(option.cli_flag, dest=option.name, action=argparse.BooleanOptionalAction,
                                default=option.default, help=option.help)
         else:
+            shown = "" if option.default is None else " (default: %(default)s)"  # None: the help says what decides
             group.add_argument(option.cli_flag, dest=option.name, type=option.type, choices=option.choices,
-                               default=option.default, help=f"{option.help} (default: %(default)s)")
+                               default=option.default, help=option.help + shown)
