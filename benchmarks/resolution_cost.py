@@ -27,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from train_throughput import _median_times, device_name, load, peak_flops, train_throughput  # noqa: E402
 
 BATCH = 4  # the default recipe's
-DEFAULT_ROWS = "128,256,512,256:critic_scales=2,256:attention=True,256:num_downsamples=3"
+DEFAULT_ROWS = "128,256,512,256:num_downsamples=2,256:critic_scales=2,256:attention=True"
 
 
 def parse_row(text):
