@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from keras_s2p.hints import no_hints
+from keras_s2p.hints import no_hints, takes_hints
 from keras_s2p.metrics import EVAL_METRICS
 
 
@@ -24,7 +24,7 @@ def evaluate_generator(generator, dataset, fid_scorer=None):
     Example:
         >>> scores = evaluate_generator(gan.generator, val_ds)
     """
-    hinted = len(generator.inputs) == 2
+    hinted = takes_hints(generator)
     predict = tf.function(lambda x: generator([x, no_hints(x)] if hinted else x, training=False))
     values = {name: [] for name in EVAL_METRICS}
     reals, fakes = [], []

@@ -33,8 +33,8 @@ from keras_s2p.atomic import atomic_path, atomic_write_bytes
 from keras_s2p.draw import runtime
 from keras_s2p.draw.web import write_web_folder
 from keras_s2p.errors import ConfigError, S2PError
-from keras_s2p.hints import HINT_CHANNELS, hints_from_rgba
-from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZATIONS
+from keras_s2p.hints import HINT_CHANNELS, hints_from_rgba, takes_hints
+from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZABLE_FORMATS, QUANTIZATIONS
 
 
 def float32_generator(generator):
@@ -137,8 +137,8 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
     """
     if format not in EXPORT_FORMATS:
         raise ConfigError(f"export format={format!r} must be one of {', '.join(EXPORT_FORMATS)}")
-    if quantize is not None and (format not in ("tflite", "web") or quantize not in QUANTIZATIONS):
-        raise ConfigError(f"quantize={quantize!r}: only the tflite and web formats are quantised, "
+    if quantize is not None and (format not in QUANTIZABLE_FORMATS or quantize not in QUANTIZATIONS):
+        raise ConfigError(f"quantize={quantize!r}: only the {' and '.join(QUANTIZABLE_FORMATS)} formats are quantised, "
                           f"to one of {', '.join(QUANTIZATIONS)}")
     if web_runtime is not None and format != "web":
         raise ConfigError(f"web_runtime={str(web_runtime)!r} is for the web format only")
@@ -154,7 +154,7 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
     if image_size is None:
         raise ConfigError(f"export to {path} needs image_size= (the training size) for a bare generator")
     serve, serve_float, serve_fixed_uint8 = _serving_functions(generator, int(image_size))
-    hinted = len(generator.inputs) == 2
+    hinted = takes_hints(generator)
     if format == "saved_model":
         archive = keras.export.ExportArchive()
         archive.track(generator)

@@ -29,6 +29,11 @@ MAX_HINTS = 32
 SATURATION_RANGE = (0.5, 1.5)  # saturation factors of a recoloured photo
 
 
+def takes_hints(generator):
+    """Whether the Keras model `generator` takes colour hints, ``[sketch, hints]``, rather than sketches alone."""
+    return len(generator.inputs) == 2
+
+
 def no_hints(sketch):
     """All-zero hints (nothing hinted) for a batch of sketches ``(B, H, W, C)``."""
     shape = tf.shape(sketch)

@@ -141,6 +141,7 @@ TRAINING_OPTIONS = (
     Option("builtin_pairs", 512, "size of the built-in dataset", positive_int),
 )
 
+
 def default_downsamples(image_size):
     """The generator's downsampling steps when `num_downsamples` is not given: 2, or 3 from 256² (where the size
     divides by 8). At 256² on edges2shoes 3 scored +0.04 SSIM at equal CPU time (`benchmarks/QUALITY.md`): the

@@ -76,14 +76,14 @@ def run_command(args):
     from keras_s2p.atomic import atomic_path
     from keras_s2p.cli.model_file import load_generator
     from keras_s2p.data.images import load_image, name_list, resize, save_image
-    from keras_s2p.hints import no_hints, read_hints
+    from keras_s2p.hints import no_hints, read_hints, takes_hints
 
     inputs = expand_inputs(args.inputs)
     outputs = output_paths(inputs, args.output)
     if args.hints is not None and len(inputs) != 1:
         raise DataError(f"--hints {args.hints} is for one sketch, got {len(inputs)} inputs")
     generator, size = load_generator(args.model, args.image_size)
-    hinted = len(generator.inputs) == 2
+    hinted = takes_hints(generator)
     if args.hints is not None and not hinted:
         raise S2PError(f"model {args.model} takes no colour hints (trained without --color-hints); drop --hints")
     hints = read_hints(args.hints, size)[None] if args.hints is not None else None

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_s2p.data.images import declared_size, decode_image, resize
 from keras_s2p.errors import ConfigError, DataError
+from keras_s2p.hints import takes_hints
 from keras_s2p.models.fold_batch_norm import fold_batch_norm
 
 MIN_SIDE = 16
@@ -61,7 +62,7 @@ class DrawModel:
 
     def __init__(self, generator, image_size):
         self.image_size = image_size
-        self.color_hints = len(generator.inputs) == 2
+        self.color_hints = takes_hints(generator)
         self._model = fold_batch_norm(generator)
         self._predict = tf.function(lambda inputs: self._model(inputs, training=False), autograph=False)
         self._lock = threading.Lock()  # one inference at a time, batch 1: requests queue here

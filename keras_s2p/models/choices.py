@@ -18,4 +18,5 @@ CRITIC_OUTPUTS = ("patch", "scalar")
 CRITIC_SCALES = (1, 2, 3)  # full, 1/2 and 1/4 resolution (pix2pixHD's multi-scale discriminator)
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 EXPORT_FORMATS = ("saved_model", "tflite", "keras", "web")  # web: the draw page running the TFLite model
-QUANTIZATIONS = ("float16", "int8")  # TFLite and web only
+QUANTIZATIONS = ("float16", "int8")
+QUANTIZABLE_FORMATS = ("tflite", "web")  # the formats whose weights QUANTIZATIONS shrink

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
-from keras_s2p.hints import no_hints, sample_hints
+from keras_s2p.hints import no_hints, sample_hints, takes_hints
 
 # model -> its traced probe: recalibrating every epoch traces the forward pass once per model, not every time.
 _PROBES = weakref.WeakKeyDictionary()
@@ -135,7 +135,7 @@ def calibration_batches(x, batch_size=None):
 def _model_inputs(model, batch, index):
     """What `model` takes for `batch` (the `index`-th): the sketches, or for a colour-hint model [sketch, hints]."""
     x = batch[0] if isinstance(batch, (tuple, list)) else batch
-    if len(model.inputs) == 1 or isinstance(x, (tuple, list)):
+    if not takes_hints(model) or isinstance(x, (tuple, list)):
         return x
     photo = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
     return [x, no_hints(x) if photo is None else sample_hints(photo, tf.constant([0, index], tf.int64))[1]]
