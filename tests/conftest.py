@@ -42,3 +42,11 @@ def serve_draw():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Tests that drive Chromium request this first: skipped saying why without a browser, failed under CI."""
+    from draw_browser import require_browser
+
+    require_browser()

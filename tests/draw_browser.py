@@ -1,17 +1,20 @@
 """Driving the ``s2p draw`` page in Debian's headless Chromium with Playwright (tests and benchmarks/draw_latency.py):
 the server's page, and the ``s2p export --format web`` page that runs the model itself.
 
-Never a browser of Playwright's own (``playwright install``): CI installs the ``chromium`` package.
+Never a browser of Playwright's own (``playwright install``): the Chromium is ``$S2P_CHROMIUM`` when set (macOS,
+other Linux distributions), else Debian's ``/usr/bin/chromium`` (``apt-get install chromium``; CI installs it).
 """
 
 import contextlib
+import importlib.util
 import io
+import os
 import time
 
 import numpy as np
 from PIL import Image
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ENV, DEBIAN_CHROMIUM = "S2P_CHROMIUM", "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--no-first-run", "--disable-sync"]
 _SHOWN_PIXELS = """() => {
@@ -102,13 +105,49 @@ class DrawPage:
         return np.asarray(rgba, np.float32).reshape(height, width, 4)[..., :3] / 255.0
 
 
+def chromium_path():
+    """The Chromium executable the browser tests drive: ``$S2P_CHROMIUM``, else Debian's ``/usr/bin/chromium``."""
+    return os.environ.get(CHROMIUM_ENV) or DEBIAN_CHROMIUM
+
+
+def missing_browser():
+    """``None`` when Playwright and a Chromium are there, else one line saying what is missing and how to get it."""
+    if importlib.util.find_spec("playwright") is None:
+        return 'browser tests need Playwright for Python: pip install -e ".[dev]"'
+    path = chromium_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return (f"no Chromium at {path}: `apt-get install chromium`, or point {CHROMIUM_ENV}=PATH at a Chromium "
+                f"or Chrome executable")
+    return None
+
+
+def require_browser():
+    """Skip the calling test when `missing_browser()` says why, but fail it under CI (``CI=true``): there a
+    missing browser is a broken setup, never a reason to test less."""
+    import pytest
+
+    reason = missing_browser()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(f"CI={os.environ['CI']}: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @contextlib.contextmanager
 def draw_page(url):
-    """A `DrawPage` for the page at `url` in a fresh headless Chromium, closed on exit."""
+    """A `DrawPage` for the page at `url` in a fresh headless Chromium (`chromium_path()`), closed on exit.
+
+    Raises:
+        RuntimeError: no Playwright or no Chromium (`missing_browser()`).
+    """
+    reason = missing_browser()
+    if reason is not None:
+        raise RuntimeError(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 720}, accept_downloads=True)
             yield DrawPage(page, url)

@@ -45,7 +45,7 @@ def board_pixel(sketch, fx, fy):
     return sketch[int(fy * sketch.shape[0]), int(fx * sketch.shape[1])]
 
 
-def test_draw_upload_undo_erase_clear_download(serve_draw, generator, tmp_path, capsys):
+def test_draw_upload_undo_erase_clear_download(browser, serve_draw, generator, tmp_path, capsys):
     server = serve_draw(generator, SIZE)
     with draw_page(server.url) as page:
         page.wait_for_photo(0)  # the blank canvas' photo
@@ -110,7 +110,7 @@ def test_draw_upload_undo_erase_clear_download(serve_draw, generator, tmp_path, 
               f"{', '.join(f'{ms:.0f}' for ms in latencies)} ms; load average {os.getloadavg()[0]:.2f}")
 
 
-def test_colour_hint_brush_sends_the_hint_layer(serve_draw):
+def test_colour_hint_brush_sends_the_hint_layer(browser, serve_draw):
     model = hint_generator()
     server = serve_draw(model, SIZE)
     with draw_page(server.url) as page:
@@ -129,7 +129,7 @@ def test_colour_hint_brush_sends_the_hint_layer(serve_draw):
         assert not page.errors
 
 
-def test_single_input_model_has_no_colour_brush(serve_draw, generator):
+def test_single_input_model_has_no_colour_brush(browser, serve_draw, generator):
     with draw_page(serve_draw(generator, SIZE).url) as page:
         page.wait_for_photo(0)
         assert not page.page.is_visible("#hint") and list(page.sent()) == ["sketch"]

@@ -117,7 +117,7 @@ def assert_clean(page, url):
     assert not outside  # nothing loaded from anywhere else
 
 
-def test_web_page_runs_the_model_in_the_browser(litert, generator, tmp_path, capsys):
+def test_web_page_runs_the_model_in_the_browser(browser, litert, generator, tmp_path, capsys):
     folder = export_model(generator, tmp_path / "web", format="web", image_size=SIZE, web_runtime=litert)
     assert {path.relative_to(folder).as_posix() for path in folder.rglob("*")} >= {
         "index.html", "draw.js", "draw.css", "backend.js", "model.tflite", "model.json", "README.txt",
@@ -156,7 +156,7 @@ def test_web_page_runs_the_model_in_the_browser(litert, generator, tmp_path, cap
         print(f"\nweb page photo vs Keras, largest difference per photo (levels of 255): {differences}")
 
 
-def test_web_page_with_colour_hints(litert, tmp_path):
+def test_web_page_with_colour_hints(browser, litert, tmp_path):
     model = build_generator(image_size=SIZE, base_filters=8, num_res_blocks=1, color_hints=True)
     folder = export_model(model, tmp_path / "web", format="web", image_size=SIZE, web_runtime=litert)
     with serving(folder) as url, draw_page(url) as page:
@@ -175,7 +175,7 @@ def test_web_page_with_colour_hints(litert, tmp_path):
         assert_clean(page, url)
 
 
-def test_quantised_web_page(litert, generator, tmp_path):
+def test_quantised_web_page(browser, litert, generator, tmp_path):
     """int8 dynamic-range weights (hybrid kernels) run in LiteRT.js too, within test_export's int8 bound."""
     folder = export_model(generator, tmp_path / "web", format="web", image_size=SIZE, quantize="int8",
                           web_runtime=litert)
