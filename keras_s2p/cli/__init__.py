@@ -21,7 +21,8 @@ def build_parser():
         prog="s2p", description="Train and run sketch-to-photo GANs (Keras 3, WGAN-GP).",
         epilog="Run 's2p COMMAND --help' for the options of each command.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the versions of keras-s2p, TensorFlow and Keras, then exit")
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines (hidden by default)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
@@ -29,10 +30,18 @@ def build_parser():
     return parser
 
 
-def _version():
-    from keras_s2p import __version__
+class _Version(argparse.Action):
+    """``s2p --version``: the package's version and those of the TensorFlow and Keras it runs on."""
 
-    return __version__
+    def __call__(self, parser, namespace, values, option_string=None):
+        import_tensorflow(verbose=False)
+        import keras
+        import tensorflow as tf
+
+        from keras_s2p import __version__
+
+        print(f"keras-s2p {__version__} (TensorFlow {tf.__version__}, Keras {keras.__version__})")
+        parser.exit()
 
 
 def _one_line_warning(message, category, filename, lineno, line=None):

@@ -11,6 +11,7 @@ def add_parser(commands):
         description="Train a small model on the built-in procedurally generated dataset (no download), writing "
                     "sample grids every 10 epochs, checkpoints and TensorBoard logs, then turn a held-out sketch "
                     "into a photo and say where everything is.",
+        epilog="example: s2p demo --run-dir logs/demo",
     )
     p.add_argument("--epochs", type=positive_int, default=20)
     p.add_argument("--image-size", type=positive_int, default=64)

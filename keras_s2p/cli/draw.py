@@ -13,6 +13,7 @@ def add_parser(commands):
         description="Serve a page where you draw with the mouse, pen or finger (or drop a sketch image) and see "
                     "the model's photo update as you draw. It listens on this machine only (127.0.0.1) unless "
                     "--host says otherwise; nothing is loaded from the internet.",
+        epilog="example: s2p draw --model logs/demo/generator.keras --port 8080",
     )
     add_model_file(p, required=False)
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")

@@ -13,6 +13,7 @@ def add_parser(commands):
         description="Score generated photos against the real ones of a paired folder: L1, PSNR and SSIM on RGB "
                     "in [0, 1], in inference mode, and FID when InceptionV3 weights are available locally. Prints a "
                     "table and writes JSON.",
+        epilog="example: s2p evaluate --model logs/faces/generator.keras data/faces_test",
     )
     add_model_file(p)
     p.add_argument("data", metavar="DATA", help="paired data folder")

@@ -14,6 +14,7 @@ def add_parser(commands):
                     "takes uint8 images at the training size; web is a folder with the draw page running that TFLite "
                     "model in the browser (LiteRT.js), for any static web server. Every format runs in float32, "
                     "whatever precision the model was trained in.",
+        epilog="example: s2p export --model generator.keras --format tflite --output g.tflite",
     )
     add_model_file(p)
     p.add_argument("--format", choices=EXPORT_FORMATS, default="saved_model")

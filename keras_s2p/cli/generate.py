@@ -14,6 +14,7 @@ def add_parser(commands):
         "generate", help="turn sketches into photos",
         description="Turn sketch images (files, folders or glob patterns) into photos. Unreadable inputs are "
                     "skipped with a warning each, the others are written, and the exit status is then 1.",
+        epilog="example: s2p generate --model generator.keras sketch.png --output photo.png",
     )
     add_model_file(p)
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="sketch file, folder or glob pattern")

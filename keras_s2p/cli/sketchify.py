@@ -6,6 +6,7 @@ def add_parser(commands):
         "sketchify", help="turn a folder of photos into a paired sketch/photo folder",
         description="Draw an XDoG line sketch of every photo and write OUT/sketches, OUT/photos and OUT/pairs.csv, "
                     "ready for 's2p train OUT'.",
+        epilog="example: s2p sketchify my_photos data/my_pairs",
     )
     p.add_argument("photos", metavar="PHOTOS", help="folder of photos (searched recursively)")
     p.add_argument("out", metavar="OUT", help="paired folder to write")

@@ -14,7 +14,8 @@ DESCRIPTION = ("Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json
 
 def add_parser(commands):
     p = commands.add_parser("train", help="train a model (rerun on the same --run-dir to resume)",
-                            allow_abbrev=False, description=DESCRIPTION)
+                            allow_abbrev=False, description=DESCRIPTION,
+                            epilog="example: s2p train data/faces --preset faces --run-dir logs/faces")
     add_options(p)
     p.set_defaults(run=run_command)
 
