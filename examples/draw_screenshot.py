@@ -1,9 +1,10 @@
 """The README's ``s2p draw`` screenshot: a built-in dataset sketch the model never trained on, uploaded to the page
-in headless Chromium, with a stroke drawn over it.
+in headless Chromium, and a circle drawn beside it with the mouse (the model paints it as a red ball).
 
 Usage: python examples/draw_screenshot.py logs/demo/generator.keras docs/draw.png
 """
 
+import math
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +25,7 @@ with tempfile.TemporaryDirectory() as folder, draw_page(server.url) as page:
     page.wait_for_photo(0)
     page.page.set_input_files("#upload", sketch)
     page.wait_for_photo(1)
-    page.stroke([(0.15, 0.85), (0.3, 0.7), (0.45, 0.85)])
+    page.stroke([(0.8 + 0.11 * math.cos(a / 12 * math.pi), 0.2 + 0.11 * math.sin(a / 12 * math.pi)) for a in range(25)])
     page.page.locator("body").screenshot(path=sys.argv[2])
 server.shutdown()
 print(f"wrote {sys.argv[2]}")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from keras_s2p.data import builtin_pairs, load_image, save_image
+from keras_s2p.presets import preset
 
 pytestmark = pytest.mark.slow  # every test runs the s2p command line in a subprocess
 
@@ -228,6 +229,9 @@ def test_demo_runs_end_to_end(tmp_path):
     assert load_image(tmp_path / "demo" / "demo_photo.png").shape == (32, 64, 3)  # sketch | photo
     assert "Everything is in" in result.stdout
     assert f"s2p draw --model {tmp_path / 'demo' / 'generator.keras'}" in result.stdout
+    trained = json.loads((tmp_path / "demo" / "config.json").read_text())["hyperparameters"]
+    recipe = dict(preset("demo"), epochs=1, image_size=32)  # the demo trains with the "demo" preset
+    assert {key: trained[key] for key in recipe} == recipe
 
 
 def test_critic_scales_and_attention_flags_reach_the_model(tmp_path):

@@ -3,6 +3,9 @@
 from pathlib import Path
 
 from keras_s2p.options import positive_int
+from keras_s2p.presets import preset
+
+RECIPE = preset("demo")
 
 
 def add_parser(commands):
@@ -13,8 +16,10 @@ def add_parser(commands):
                     "into a photo and say where everything is.",
         epilog="example: s2p demo --run-dir logs/demo",
     )
-    p.add_argument("--epochs", type=positive_int, default=20)
-    p.add_argument("--image-size", type=positive_int, default=64)
+    p.add_argument("--epochs", type=positive_int, default=RECIPE["epochs"],
+                   help=f"training epochs (default {RECIPE['epochs']})")
+    p.add_argument("--image-size", type=positive_int, default=RECIPE["image_size"],
+                   help=f"image side in pixels (default {RECIPE['image_size']})")
     p.add_argument("--run-dir", default="logs/demo", metavar="DIR")
     p.add_argument("--quiet", action="store_true", help="one line per epoch instead of progress bars")
     p.set_defaults(run=run_command)
@@ -26,12 +31,8 @@ def run_command(args):
     from keras_s2p.data import builtin_pairs, save_image
     from keras_s2p.training import train
 
-    gan, _, run = train(
-        None, run_dir=args.run_dir, epochs=args.epochs, batch_size=8, sample_every=10, builtin_pairs=256,
-        validation_split=0.1, g_learning_rate=2e-4, d_learning_rate=2e-4, image_size=args.image_size,
-        base_filters=16, num_res_blocks=3, skip_connections=True, critic_filters=32, critic_steps=2,
-        perceptual_weight=0.0, verbose=2 if args.quiet else "auto",
-    )
+    recipe = dict(RECIPE, epochs=args.epochs, image_size=args.image_size)
+    gan, _, run = train(None, run_dir=args.run_dir, verbose=2 if args.quiet else "auto", **recipe)
     sketch = builtin_pairs(1, args.image_size, seed=12345)[0]  # a sketch from outside the training seed
     photo = gan.generator.predict(sketch, verbose=0)
     sketch_path, photo_path = Path(run.path) / "demo_sketch.png", Path(run.path) / "demo_photo.png"
