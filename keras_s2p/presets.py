@@ -1,7 +1,7 @@
 """Named training settings for ``s2p train --preset NAME``; explicit command-line flags override them.
 
 Each preset maps option names of `keras_s2p.options` to values. Numbers behind the
-``faces`` preset are in ``benchmarks/QUALITY.md``, behind ``demo`` in ``benchmarks/demo_quality.py``'s output there.
+``faces`` preset are in ``benchmarks/QUALITY.md``; ``demo`` is measured by ``benchmarks/demo_quality.py``.
 """
 
 from keras_s2p.errors import ConfigError
@@ -35,19 +35,22 @@ PRESETS = {
         epochs=120,
         lr_decay_epochs=0.5,  # linear decay to 0 over the last half of the epochs
     ),
-    # ``s2p demo``: the built-in shapes, small networks, about 3 minutes of 2 CPU cores (benchmarks/demo_quality.py).
+    # ``s2p demo``: the built-in shapes, small networks, about 3 minutes of 2 CPU cores. No augmentation: the
+    # built-in photos follow from their sketches (a mirrored photo would move the light), and 512 generated pairs
+    # do not overfit in 12 epochs. Measured with benchmarks/demo_quality.py (docs: Benchmarks and quality).
     "demo": dict(
         image_size=64,
-        epochs=20,
-        batch_size=8,
-        builtin_pairs=256,
+        epochs=12,
+        batch_size=4,
+        builtin_pairs=512,
         validation_split=0.1,
-        sample_every=10,
+        augment=False,
+        sample_every=6,
         base_filters=16,
         num_res_blocks=3,
         skip_connections=True,
         critic_filters=32,
-        critic_steps=2,
+        critic_steps=1,
         g_learning_rate=2e-4,
         d_learning_rate=2e-4,
         perceptual_weight=0.0,

@@ -11,9 +11,9 @@ RECIPE = preset("demo")
 def add_parser(commands):
     p = commands.add_parser(
         "demo", help="train briefly on the built-in dataset, then turn a sketch into a photo",
-        description="Train a small model on the built-in procedurally generated dataset (no download), writing "
-                    "sample grids every 10 epochs, checkpoints and TensorBoard logs, then turn a held-out sketch "
-                    "into a photo and say where everything is.",
+        description="Train a small model on the built-in procedurally generated dataset (no download) with the "
+                    "'demo' preset, about three minutes on 2 CPU cores, writing sample grids, checkpoints and "
+                    "TensorBoard logs, then turn a held-out sketch into a photo and say where everything is.",
         epilog="example: s2p demo --run-dir logs/demo",
     )
     p.add_argument("--epochs", type=positive_int, default=RECIPE["epochs"],
