@@ -36,14 +36,21 @@ def test_perceptual_term_trains_with_local_or_random_weights(tiny_kwargs, pair_d
     assert history["perceptual"][0] > 0
 
 
-def test_compile_fails_clearly_without_vgg_weights(tiny_kwargs, monkeypatch):
+def test_offline_compile_warns_and_trains_without_perceptual_unless_required(tiny_kwargs, monkeypatch, pair_dataset):
     def no_network(*args, **kwargs):
         raise Exception("URL fetch failure")
 
     monkeypatch.setattr(keras.applications, "VGG19", no_network)
-    gan = SketchToPhotoGAN(**{**tiny_kwargs, "perceptual_weight": 1.0, "perceptual_weights": "imagenet"})
+    options = {**tiny_kwargs, "perceptual_weight": 1.0, "perceptual_weights": "imagenet"}
     with pytest.raises(WeightsUnavailableError, match="perceptual_weight=0"):
+        SketchToPhotoGAN(**options).compile(require_perceptual=True)
+    gan = SketchToPhotoGAN(**options)
+    with pytest.warns(UserWarning, match="training without the perceptual term: .*perceptual_weight=0"):
         gan.compile()
+    assert gan.perceptual_weight == 0 and "URL fetch failure" in gan.perceptual_disabled
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert history["perceptual"] == [0.0]
+    assert gan.get_config()["perceptual_weight"] == 0  # a saved model records what it trained with
 
 
 def test_default_optimizers():
