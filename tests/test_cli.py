@@ -68,7 +68,7 @@ def test_train_writes_a_complete_run_folder(trained_run):
     assert config["hyperparameters"]["image_size"] == 32 and config["hyperparameters"]["epochs"] == 2
     assert config["hyperparameters"]["num_downsamples"] == 2  # the number the size chose, not "default"
     assert config["versions"]["tensorflow"] and config["data_fingerprint"].startswith("builtin")
-    assert str(run_dir) in result.stdout
+    assert str(run_dir) in result.stdout and f"samples: {run_dir / 'samples'}" in result.stdout
 
 
 def test_rerun_resumes_the_run(trained_run, tmp_path):
@@ -160,6 +160,9 @@ def test_missing_vgg_weights_warn_or_fail(tmp_path):
     assert len(warnings) == 1 and "missing.h5" in warnings[0]
     config = json.loads((tmp_path / "lenient" / "config.json").read_text())
     assert config["hyperparameters"]["perceptual_weight"] == 0 and "disabled" in config["hyperparameters"]["perceptual"]
+    # One epoch, a grid every 10: the folder it prints must exist, or it says there is none.
+    assert not (tmp_path / "lenient" / "samples").exists()
+    assert "samples: none (a grid every --sample-every 10 epochs)" in lenient.stdout
 
 
 def test_export_saved_model_and_tflite_match_keras(trained_run, tmp_path):
