@@ -252,3 +252,20 @@ def test_multi_scale_critic_and_attention_save_and_load_in_a_fresh_process(tiny_
     assert len(loaded.files) == 3  # the photos and both scales' scores
     for name, array in zip(loaded.files, expected):
         np.testing.assert_allclose(loaded[name], array, atol=1e-5)
+
+
+def _generator_after_one_step(tiny_kwargs, pair_dataset, **weights):
+    keras.utils.set_random_seed(0)
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "critic_steps": 1, **weights})
+    gan.compile()
+    gan.fit(pair_dataset.take(1), epochs=1, verbose=0)
+    return _weights(gan.generator)
+
+
+def test_each_generator_term_reaches_the_generator_update(tiny_kwargs, pair_dataset):
+    """A term logged but left out of ``g_loss`` would give the same update as weight 0 (which is reproducible)."""
+    without = _generator_after_one_step(tiny_kwargs, pair_dataset)
+    assert all(np.array_equal(a, b) for a, b in zip(without, _generator_after_one_step(tiny_kwargs, pair_dataset)))
+    for term in (dict(perceptual_weight=1.0, perceptual_weights=None), dict(feature_matching_weight=10.0)):
+        with_term = _generator_after_one_step(tiny_kwargs, pair_dataset, **term)
+        assert max(np.abs(a - b).max() for a, b in zip(without, with_term)) > 1e-5, term
