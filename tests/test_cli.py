@@ -58,6 +58,7 @@ def test_help_for_every_command():
         assert result.returncode == 0 and "usage: s2p " + command in result.stdout
 
 
+@pytest.mark.smoke
 def test_train_writes_a_complete_run_folder(trained_run):
     run_dir, result = trained_run
     for name in ("config.json", "history.csv", "loss_curves.png", "model.keras", "generator.keras",
@@ -71,6 +72,7 @@ def test_train_writes_a_complete_run_folder(trained_run):
     assert str(run_dir) in result.stdout and f"samples: {run_dir / 'samples'}" in result.stdout
 
 
+@pytest.mark.smoke
 def test_rerun_resumes_the_run(trained_run, tmp_path):
     run_dir, _ = trained_run
     result = s2p("train", "--epochs", "3", "--sample-every", "1", "--run-dir", run_dir, *TINY_TRAIN)
