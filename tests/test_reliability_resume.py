@@ -90,8 +90,8 @@ def test_sigkill_mid_epoch_then_rerun_resumes_exactly(uninterrupted, tmp_path):
     run_dir = tmp_path / "run"
     done = kill_mid_epoch(run_dir, 4, after_epochs=2)
     assert done == [0, 1], done
-    # The backup is each epoch's last write: killed inside epoch 3, it holds epoch 2 (0-based 1, "next epoch 2").
-    assert json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"] == 1
+    # The backup is each epoch's last write: killed inside epoch 3, it holds the 2 completed epochs.
+    assert json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"] == 2
 
     result = run(command(run_dir, 4))
     assert result.returncode == 0, result.stderr
