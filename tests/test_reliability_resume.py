@@ -28,7 +28,7 @@ def command(run_dir, epochs, *extra):
             *TRAIN, *extra]
 
 
-def run(args, timeout=300):
+def run(args, timeout=1200):  # a hang guard only: a loaded machine trains slowly
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     return subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout)
 
