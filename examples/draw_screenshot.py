@@ -1,7 +1,11 @@
 """The README's ``s2p draw`` screenshot: a built-in dataset sketch the model never trained on, uploaded to the page
 in headless Chromium, and a circle drawn beside it with the mouse (the model paints it as a red ball).
 
-Usage: python examples/draw_screenshot.py logs/demo/generator.keras docs/draw.png
+Needs: a clone of this repository (the page is driven by its tests/draw_browser.py), Playwright for Python
+(``pip install -e ".[dev]"``) and Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``; never
+``playwright install``).
+Usage: python examples/draw_screenshot.py logs/demo/generator.keras draw.png
+(the README's picture is docs/draw.png: give that path to refresh it).
 """
 
 import math
@@ -9,7 +13,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from keras_s2p.cli.quiet_tensorflow import import_tensorflow
+
+if len(sys.argv) != 3:
+    sys.exit(__doc__.strip().splitlines()[-2])
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import_tensorflow()  # TensorFlow without its start-up log lines, as the s2p command does
 
 from draw_browser import draw_page  # noqa: E402
 from keras_s2p.cli.model_file import load_generator  # noqa: E402

@@ -5,12 +5,11 @@ the distribution strategy's scope) and the callbacks, trains with ``fit()`` (res
 same folder), and writes ``model.keras`` and ``generator.keras``.
 """
 
-import warnings
 
 import numpy as np
 
 from keras_s2p.atomic import remove_leftovers
-from keras_s2p.errors import ConfigError, WeightsUnavailableError
+from keras_s2p.errors import ConfigError
 from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, default_downsamples
 from keras_s2p.options import TRAINING_DEFAULTS as DEFAULTS
 
@@ -290,21 +289,14 @@ def _build_and_compile(model_class, model_options, g_learning_rate, d_learning_r
                        require_perceptual):
     import keras
 
-    def build(options):
-        gan = model_class(**options)
-        gan.compile(
-            g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5, beta_2=0.9, use_ema=ema_momentum > 0,
-                                              ema_momentum=ema_momentum),
-            d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5, beta_2=0.9),
-        )
-        return gan
-
-    try:
-        gan = build(model_options)
-    except WeightsUnavailableError as error:
-        if require_perceptual:
-            raise
-        warnings.warn(f"training without the perceptual term: {error}", stacklevel=3)
-        return build({**model_options, "perceptual_weight": 0.0}), f"disabled: {error}"
+    gan = model_class(**model_options)
+    gan.compile(
+        g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5, beta_2=0.9, use_ema=ema_momentum > 0,
+                                          ema_momentum=ema_momentum),
+        d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5, beta_2=0.9),
+        require_perceptual=require_perceptual,
+    )
+    if gan.perceptual_disabled:
+        return gan, f"disabled: {gan.perceptual_disabled}"
     weight = model_options.get("perceptual_weight", MODEL_DEFAULTS["perceptual_weight"])
     return gan, ("on" if weight > 0 else "off (perceptual_weight=0)")

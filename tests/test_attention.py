@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -29,9 +32,21 @@ def test_generator_bottleneck_and_critic_at_one_eighth():
     assert critic([np.zeros((1, 64, 64, 3), "float32")] * 2).shape == (1, 4, 4, 1)
 
 
-def test_serialises():
+def test_serialises_and_loads_in_a_fresh_process(tmp_path):
     inputs = keras.Input((None, None, 8))
     layer = SelfAttention(spectral_norm=True, name="attention")
     restored = SelfAttention.from_config(layer.get_config())
     assert restored.spectral_norm and restored.name == "attention"
-    assert keras.Model(inputs, layer(inputs)).get_layer("attention") is layer
+    model = keras.Model(inputs, layer(inputs))
+    layer.gamma.assign(0.5)  # not the initial 0: the output depends on every attention weight
+    x = np.random.default_rng(0).normal(size=(1, 6, 5, 8)).astype("float32")
+    model.save(tmp_path / "attention.keras")
+    np.save(tmp_path / "x.npy", x)
+    script = ("import keras, numpy as np, sys; from keras_s2p.models.attention import SelfAttention; "
+              "m = keras.saving.load_model(sys.argv[1]); "
+              "assert isinstance(m.get_layer('attention'), SelfAttention) and m.get_layer('attention').spectral_norm; "
+              "np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0))")
+    result = subprocess.run([sys.executable, "-c", script, tmp_path / "attention.keras", tmp_path / "x.npy",
+                             tmp_path / "y.npy"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)

@@ -59,6 +59,7 @@ def test_help_for_every_command():
         assert result.returncode == 0 and "usage: s2p " + command in result.stdout
 
 
+@pytest.mark.smoke
 def test_train_writes_a_complete_run_folder(trained_run):
     run_dir, result = trained_run
     for name in ("config.json", "history.csv", "loss_curves.png", "model.keras", "generator.keras",
@@ -69,9 +70,10 @@ def test_train_writes_a_complete_run_folder(trained_run):
     assert config["hyperparameters"]["image_size"] == 32 and config["hyperparameters"]["epochs"] == 2
     assert config["hyperparameters"]["num_downsamples"] == 2  # the number the size chose, not "default"
     assert config["versions"]["tensorflow"] and config["data_fingerprint"].startswith("builtin")
-    assert str(run_dir) in result.stdout
+    assert str(run_dir) in result.stdout and f"samples: {run_dir / 'samples'}" in result.stdout
 
 
+@pytest.mark.smoke
 def test_rerun_resumes_the_run(trained_run, tmp_path):
     run_dir, _ = trained_run
     result = s2p("train", "--epochs", "3", "--sample-every", "1", "--run-dir", run_dir, *TINY_TRAIN)
@@ -123,8 +125,17 @@ def test_evaluate_prints_table_and_writes_json(trained_run, sketch_folder, tmp_p
     result = s2p("evaluate", "--model", trained_run[0] / "generator.keras", sketch_folder, "--output", out)
     assert result.returncode == 0, result.stderr
     scores = json.loads(out.read_text())
-    assert scores["count"] == 3 and -1 <= scores["ssim"] <= 1 and scores["l1"] > 0 and np.isfinite(scores["psnr"])
-    assert "ssim" in result.stdout and f"{scores['ssim']:.4f}" in result.stdout
+    assert scores["count"] == 3 and "ssim" in result.stdout and f"{scores['ssim']:.4f}" in result.stdout
+    # The same numbers as the Python API on the same pairs.
+    from keras_s2p.cli.model_file import load_generator
+    from keras_s2p.data import paired_dataset
+    from keras_s2p.evaluation import evaluate_generator
+
+    generator, size = load_generator(trained_run[0] / "generator.keras")
+    expected = evaluate_generator(generator, paired_dataset(sketch_folder, image_size=size, batch_size=16,
+                                                            augment=False, shuffle=False))
+    for name in ("count", "l1", "l1_std", "psnr", "ssim", "ssim_std"):
+        assert scores[name] == pytest.approx(expected[name], rel=1e-5, abs=1e-6), name
 
 
 def test_sketchify_makes_a_trainable_folder(sketch_folder, tmp_path):
@@ -132,6 +143,18 @@ def test_sketchify_makes_a_trainable_folder(sketch_folder, tmp_path):
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(open(tmp_path / "paired" / "pairs.csv")))
     assert len(rows) == 3 and all((tmp_path / "paired" / r["sketch"]).is_file() for r in rows)
+    # The folder trains on the right pairs: each photo with the drawing made from it.
+    from keras_s2p.data import find_pairs, paired_dataset, sketchify
+
+    pairs = find_pairs(tmp_path / "paired")
+    assert [(s.name, p.name) for s, p in pairs] == [(f"s{i}.png", f"s{i}.png") for i in range(3)]
+    for sketch, photo in pairs:
+        assert sketch.parent.name == "sketches"
+        assert photo.read_bytes() == (sketch_folder / "photos" / photo.name).read_bytes()
+        np.testing.assert_allclose(load_image(sketch), sketchify(load_image(photo)), atol=1 / 255 + 1e-6)
+    _, photos = next(iter(paired_dataset(tmp_path / "paired", image_size=40, batch_size=3, augment=False,
+                                                shuffle=False)))
+    np.testing.assert_allclose(photos, [load_image(p) for _, p in pairs], atol=2 / 255)
 
 
 @pytest.mark.parametrize(
@@ -161,6 +184,9 @@ def test_missing_vgg_weights_warn_or_fail(tmp_path):
     assert len(warnings) == 1 and "missing.h5" in warnings[0]
     config = json.loads((tmp_path / "lenient" / "config.json").read_text())
     assert config["hyperparameters"]["perceptual_weight"] == 0 and "disabled" in config["hyperparameters"]["perceptual"]
+    # One epoch, a grid every 10: the folder it prints must exist, or it says there is none.
+    assert not (tmp_path / "lenient" / "samples").exists()
+    assert "samples: none (a grid every --sample-every 10 epochs)" in lenient.stdout
 
 
 def test_export_saved_model_and_tflite_match_keras(trained_run, tmp_path):
@@ -214,7 +240,17 @@ def test_evaluate_fid_with_local_inception_weights_else_skipped(trained_run, ske
     with_fid = s2p("evaluate", "--model", model, sketch_folder, "--output", tmp_path / "a.json",
                    "--inception-weights", weights)
     assert with_fid.returncode == 0, with_fid.stderr
-    assert json.loads((tmp_path / "a.json").read_text())["fid"] >= 0 and "fid " in with_fid.stdout
+    assert "fid " in with_fid.stdout
+    # The value the Python API gives with the same weights on the same pairs.
+    from keras_s2p.cli.model_file import load_generator
+    from keras_s2p.data import paired_dataset
+    from keras_s2p.evaluation import evaluate_generator
+    from keras_s2p.fid import FIDScorer
+
+    generator, size = load_generator(model)
+    pairs = paired_dataset(sketch_folder, image_size=size, batch_size=16, augment=False, shuffle=False)
+    expected = evaluate_generator(generator, pairs, FIDScorer(str(weights)))["fid"]
+    assert json.loads((tmp_path / "a.json").read_text())["fid"] == pytest.approx(expected, rel=1e-4)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty-keras-home"))  # no cached InceptionV3 weights
     without = s2p("evaluate", "--model", model, sketch_folder, "--output", tmp_path / "b.json")
     assert without.returncode == 0 and "fid      skipped" in without.stdout

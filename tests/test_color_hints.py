@@ -271,6 +271,7 @@ def _red_and_blue_shares(gan, sketches, photos):
 
 
 @pytest.mark.slow
+@pytest.mark.smoke
 def test_a_trained_model_follows_the_colour_hint_whatever_the_shape():
     keras.utils.set_random_seed(0)
     gan = SketchToPhotoGAN(**dict(HINTED, critic_steps=1))

@@ -16,7 +16,9 @@ from tiny_settings import TINY, hint_generator, random_pairs
 
 # Quantised TFLite against the float32 Keras output, in uint8 levels (of 255): (max, mean) allowed. Measured over
 # several trainings: float16 max 1, mean 0.03; int8 (dynamic range) max 7-11, mean about 1.
-QUANTISED_LEVELS = {"float16": (2, 0.25), "int8": (16, 2.0)}
+# The README's bounds (float16 2/255; int8 11/255, measured 1/255 on average: 1.3 on this test's tiny model).
+QUANTISED_LEVELS = {"float16": (2, 0.25), "int8": (11, 1.5)}
+SIZE_RATIOS = {"float16": 0.5, "int8": 0.25}  # the README: float16 halves the file, int8 quarters it
 
 
 def _trained(precision):
@@ -121,8 +123,13 @@ def test_tflite_freezes_every_weight(tmp_path):
 def test_quantised_tflite_export(gan, images, tmp_path, quantize):
     plain = export_model(gan, tmp_path / "plain.tflite", format="tflite")
     path = export_model(gan, tmp_path / f"{quantize}.tflite", format="tflite", quantize=quantize)
-    assert path.stat().st_size < 0.7 * plain.stat().st_size
+    # The weights' share of the saving (a tiny model's file is mostly graph, which no quantisation shrinks):
+    weight_bytes = 4 * gan.generator.count_params()
+    saved = (plain.stat().st_size - path.stat().st_size) / weight_bytes
     difference = np.abs(_tflite_photos(path, images[:1]) - _expected_uint8(gan, images[:1]))
+    print(f"{quantize}: saves {saved:.3f} of the float32 weights, difference max {difference.max()}, "
+          f"mean {difference.mean():.3f}")
+    assert abs(saved - (1 - SIZE_RATIOS[quantize])) <= 0.05, saved
     largest, mean = QUANTISED_LEVELS[quantize]
     assert difference.max() <= largest and difference.mean() <= mean, (difference.max(), difference.mean())
 

@@ -36,14 +36,21 @@ def test_perceptual_term_trains_with_local_or_random_weights(tiny_kwargs, pair_d
     assert history["perceptual"][0] > 0
 
 
-def test_compile_fails_clearly_without_vgg_weights(tiny_kwargs, monkeypatch):
+def test_offline_compile_warns_and_trains_without_perceptual_unless_required(tiny_kwargs, monkeypatch, pair_dataset):
     def no_network(*args, **kwargs):
         raise Exception("URL fetch failure")
 
     monkeypatch.setattr(keras.applications, "VGG19", no_network)
-    gan = SketchToPhotoGAN(**{**tiny_kwargs, "perceptual_weight": 1.0, "perceptual_weights": "imagenet"})
+    options = {**tiny_kwargs, "perceptual_weight": 1.0, "perceptual_weights": "imagenet"}
     with pytest.raises(WeightsUnavailableError, match="perceptual_weight=0"):
+        SketchToPhotoGAN(**options).compile(require_perceptual=True)
+    gan = SketchToPhotoGAN(**options)
+    with pytest.warns(UserWarning, match="training without the perceptual term: .*perceptual_weight=0"):
         gan.compile()
+    assert gan.perceptual_weight == 0 and "URL fetch failure" in gan.perceptual_disabled
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert history["perceptual"] == [0.0]
+    assert gan.get_config()["perceptual_weight"] == 0  # a saved model records what it trained with
 
 
 def test_default_optimizers():
@@ -245,3 +252,20 @@ def test_multi_scale_critic_and_attention_save_and_load_in_a_fresh_process(tiny_
     assert len(loaded.files) == 3  # the photos and both scales' scores
     for name, array in zip(loaded.files, expected):
         np.testing.assert_allclose(loaded[name], array, atol=1e-5)
+
+
+def _generator_after_one_step(tiny_kwargs, pair_dataset, **weights):
+    keras.utils.set_random_seed(0)
+    gan = SketchToPhotoGAN(**{**tiny_kwargs, "critic_steps": 1, **weights})
+    gan.compile()
+    gan.fit(pair_dataset.take(1), epochs=1, verbose=0)
+    return _weights(gan.generator)
+
+
+def test_each_generator_term_reaches_the_generator_update(tiny_kwargs, pair_dataset):
+    """A term logged but left out of ``g_loss`` would give the same update as weight 0 (which is reproducible)."""
+    without = _generator_after_one_step(tiny_kwargs, pair_dataset)
+    assert all(np.array_equal(a, b) for a, b in zip(without, _generator_after_one_step(tiny_kwargs, pair_dataset)))
+    for term in (dict(perceptual_weight=1.0, perceptual_weights=None), dict(feature_matching_weight=10.0)):
+        with_term = _generator_after_one_step(tiny_kwargs, pair_dataset, **term)
+        assert max(np.abs(a - b).max() for a, b in zip(without, with_term)) > 1e-5, term

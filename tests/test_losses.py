@@ -52,8 +52,10 @@ def test_gradient_penalty_finite_for_zero_gradient():
 
 def test_gradient_penalty_in_float32_for_bfloat16_inputs():
     x = tf.cast(tf.ones((2, 4, 4, 3)), tf.bfloat16)
-    gp = losses.wasserstein_gradient_penalty(lambda v: tf.reduce_sum(tf.cast(v, tf.bfloat16), axis=[1, 2, 3]), x, x)
+    gp = losses.wasserstein_gradient_penalty(lambda v: tf.reduce_sum(tf.cast(v, tf.bfloat16), axis=[1, 2, 3]), x, -x)
     assert gp.dtype == tf.float32
+    # Every input gradient is 1: (sqrt(48) - 1)^2 = 35.14359..., where a norm taken in bfloat16 gives 35.25.
+    assert float(gp) == pytest.approx((np.sqrt(48.0) - 1.0) ** 2, rel=1e-6)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.slow  # subprocess-heavy
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_worker.py")
-TIMEOUT_S = 120  # safety bound per cluster run; measured 30-70 s per test on 2 shared cores
+TIMEOUT_S = 900  # a hang guard only (measured 30-70 s per test on 2 shared cores, more under load): waits end on events
 
 
 def _free_ports(n):
@@ -125,6 +125,7 @@ def test_unpatched_keras_still_fails(tmp_path, patch, symptom):
     assert any(symptom in e for e in failures), failures
 
 
+@pytest.mark.smoke
 def test_patched_fit_trains_gan_on_two_workers_and_only_chief_saves(tmp_path):
     work_dir = tmp_path / "run"
     work_dir.mkdir()

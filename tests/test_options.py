@@ -1,5 +1,7 @@
 import inspect
 
+import pytest
+
 from keras_s2p import SketchToPhotoGAN
 from keras_s2p.cli import build_parser
 from keras_s2p.options import MODEL_OPTIONS, TRAINING_OPTIONS
@@ -28,3 +30,31 @@ def test_saved_config_holds_every_model_option():
     config = SketchToPhotoGAN(image_size=32, base_filters=4, num_res_blocks=1, critic_filters=4,
                               perceptual_weight=0).get_config()
     assert {o.name for o in MODEL_OPTIONS} <= set(config)
+
+
+# The README's "Defaults for any paired data" and "How a training step works", as literals: changing a default in
+# keras_s2p/options.py without changing what the README says fails here.
+DOCUMENTED_MODEL_DEFAULTS = dict(
+    image_size=128, base_filters=32, num_res_blocks=6, skip_connections=True, generator_norm="batch",
+    upsampling="resize", critic_output="patch", conditional_critic=True, critic_steps=1, gp_weight=10.0,
+    l1_weight=100.0, perceptual_weight=1.0, perceptual_weights="imagenet", feature_matching_weight=0.0,
+    precision="auto", attention=False, color_hints=False, hint_recolor=0.25, critic_scales=1,
+)
+DOCUMENTED_TRAINING_DEFAULTS = dict(epochs=200, batch_size=4, g_learning_rate=2e-4, d_learning_rate=2e-4,
+                                    lr_decay_epochs=0.5, validation_split=0.1, augment=True, sample_every=10,
+                                    ema_momentum=0.0, seed=0)
+
+
+def test_defaults_are_the_documented_ones():
+    model_args = inspect.signature(SketchToPhotoGAN).parameters
+    train_args = inspect.signature(train).parameters
+    cli = vars(build_parser().parse_args(["train"]))
+    for name, value in DOCUMENTED_MODEL_DEFAULTS.items():
+        assert model_args[name].default == value and cli[name] == value, name
+    for name, value in DOCUMENTED_TRAINING_DEFAULTS.items():
+        assert train_args[name].default == value and cli[name] == value, name
+    optimizer = SketchToPhotoGAN(image_size=32, base_filters=4, num_res_blocks=1, critic_filters=4,
+                                 perceptual_weight=0, precision="float32")
+    optimizer.compile()
+    adam = optimizer.g_optimizer
+    assert (float(adam.learning_rate), adam.beta_1, adam.beta_2) == (pytest.approx(2e-4), 0.5, 0.9)

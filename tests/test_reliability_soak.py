@@ -13,14 +13,17 @@ pytestmark = pytest.mark.slow  # subprocess-heavy
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "soak.py"
 
 
-def test_soak_script_reports_rss_growth(tmp_path):
+README_MAX_GROWTH = 5.0  # percent: the README's "Memory" target (measured +1.4 % over 200 epochs)
+
+
+def test_soak_script_keeps_rss_growth_within_the_readme_target(tmp_path):
     out = tmp_path / "soak.json"
-    result = subprocess.run([sys.executable, str(SCRIPT), "--epochs", "3", "--warmup", "1", "--builtin-pairs", "16",
-                             "--json", str(out), "--max-growth", "1000"],
-                            capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "growth" in result.stdout and "RSS MiB" in result.stdout
+    result = subprocess.run([sys.executable, str(SCRIPT), "--epochs", "6", "--warmup", "3", "--builtin-pairs", "16",
+                             "--json", str(out), "--max-growth", str(README_MAX_GROWTH)],
+                            capture_output=True, text=True, timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     report = json.loads(out.read_text())
-    assert [epoch for epoch, _, _ in report["samples"]] == [1, 2, 3]
+    print(f"RSS growth epochs 3 -> 6: {report['growth_percent']:+.2f} %")
+    assert [epoch for epoch, _, _ in report["samples"]] == [1, 2, 3, 4, 5, 6]
     assert all(rss > 50 for _, _, rss in report["samples"])
-    assert isinstance(report["growth_percent"], float)
+    assert report["growth_percent"] <= README_MAX_GROWTH and result.returncode == 0, result.stdout[-2000:]
+    assert "growth" in result.stdout and "RSS MiB" in result.stdout

@@ -76,5 +76,7 @@ def run_command(args):
     )
     print(f"run folder: {run.path}")
     print(f"  generator for inference: {run.generator_path}")
-    print(f"  samples: {run.samples_dir}   TensorBoard: tensorboard --logdir {run.path.parent}")
+    samples = (str(run.samples_dir) if run.samples_dir.is_dir()
+               else f"none (a grid every --sample-every {args.sample_every} epochs)")
+    print(f"  samples: {samples}   TensorBoard: tensorboard --logdir {run.path.parent}")
     return gan, run

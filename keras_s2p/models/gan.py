@@ -2,13 +2,14 @@
 generator update, so ``model.fit()`` trains it, ``evaluate()`` scores it and ``predict()`` draws photos."""
 
 import copy
+import warnings
 
 import keras
 import tensorflow as tf
 from keras.optimizers import LossScaleOptimizer
 
 from keras_s2p.compat import multiworker_fit
-from keras_s2p.errors import ConfigError
+from keras_s2p.errors import ConfigError, WeightsUnavailableError
 from keras_s2p.hints import no_hints, sample_hints
 from keras_s2p.losses import (
     PerceptualLoss,
@@ -209,26 +210,34 @@ class SketchToPhotoGAN(keras.Model):
         self._eval_trackers, eval_list = trackers(EVAL_METRICS, "evaluation")
         self._metric_lists = [train_list, eval_list]
         self._perceptual = None
+        self.perceptual_disabled = None  # why the perceptual term was turned off (`compile`)
         self.g_optimizer = None
         self.d_optimizer = None
         self.built = True  # both sub-models are built; BackupAndRestore and save_weights need a built model
 
     # ----------------------------------------------------------------------------------------------- compile
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+    def compile(self, g_optimizer=None, d_optimizer=None, require_perceptual=False, **kwargs):
         """Configure training; builds both optimizers (so their state saves and restores) and VGG19.
+
+        When the VGG19 weights cannot be loaded (offline, no cached file) and `require_perceptual` is false, this
+        warns once and trains without the perceptual term (``perceptual_weight`` becomes 0, the reason is in
+        ``perceptual_disabled``), as ``s2p train`` does.
 
         Args:
             g_optimizer: generator optimizer; default `default_optimizer()`.
             d_optimizer: critic optimizer; default `default_optimizer()`.
+            require_perceptual: raise instead of warning when the VGG19 weights are unavailable.
             **kwargs: passed to `keras.Model.compile` (e.g. ``jit_compile``, ``steps_per_execution``,
                 ``run_eagerly``). ``loss`` and ``metrics`` are not used: the losses are the GAN's own.
 
         Raises:
-            WeightsUnavailableError: ``perceptual_weight > 0`` and the VGG19 weights cannot be loaded.
+            WeightsUnavailableError: `require_perceptual`, ``perceptual_weight > 0`` and the VGG19 weights cannot
+                be loaded.
         """
-        self._compile(g_optimizer, d_optimizer, build_perceptual=True, **kwargs)
+        self._compile(g_optimizer, d_optimizer, **kwargs)
+        self._ensure_perceptual(required=require_perceptual)
 
-    def _compile(self, g_optimizer, d_optimizer, build_perceptual, **kwargs):
+    def _compile(self, g_optimizer, d_optimizer, **kwargs):
         g_optimizer = g_optimizer or default_optimizer()
         d_optimizer = d_optimizer or default_optimizer()
         if self.compute_precision == "mixed_float16":
@@ -246,8 +255,6 @@ class SketchToPhotoGAN(keras.Model):
         self.optimizer = OptimizerPair(g_optimizer, d_optimizer)
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.critic.trainable_variables)
-        if build_perceptual:
-            self._ensure_perceptual()
 
     def get_compile_config(self):
         if self.g_optimizer is None:
@@ -263,14 +270,21 @@ class SketchToPhotoGAN(keras.Model):
         g_optimizer = keras.saving.deserialize_keras_object(config.pop("g_optimizer"))
         d_optimizer = keras.saving.deserialize_keras_object(config.pop("d_optimizer"))
         # Loading must work offline: VGG19 is loaded when training starts (`make_train_function`).
-        self._compile(g_optimizer, d_optimizer, build_perceptual=False, **config)
+        self._compile(g_optimizer, d_optimizer, **config)
 
-    def _ensure_perceptual(self):
+    def _ensure_perceptual(self, required=False):
         if self.perceptual_weight > 0 and self._perceptual is None:
-            self._perceptual = PerceptualLoss(
-                self.perceptual_weights, self.perceptual_layers, self.perceptual_layer_weights,
-                self.perceptual_compute_precision,
-            )
+            try:
+                self._perceptual = PerceptualLoss(
+                    self.perceptual_weights, self.perceptual_layers, self.perceptual_layer_weights,
+                    self.perceptual_compute_precision,
+                )
+            except WeightsUnavailableError as error:
+                if required:
+                    raise
+                warnings.warn(f"training without the perceptual term: {error}", stacklevel=3)
+                self.perceptual_weight = 0.0
+                self.perceptual_disabled = str(error)
 
     def make_train_function(self, force=False):
         self._ensure_perceptual()
