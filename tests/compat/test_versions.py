@@ -85,3 +85,18 @@ def test_an_unsupported_keras_is_a_one_line_cli_error(tmp_path):
                      f"raise SystemExit(main(['train', '--epochs', '1', '--run-dir', {str(tmp_path)!r}]))")
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.stderr.strip().splitlines() == [f"s2p train: error: {_expected()}"]
+
+
+ROOT = SETUP_CFG.parent
+LABELS = {"tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy"}
+
+
+def test_matrix_and_docs_test_and_state_the_declared_lower_bounds():
+    oldest = next(line for line in (ROOT / ".ci" / "compat_matrix").read_text().splitlines()
+                  if line.strip().startswith('"oldest|'))
+    pins = dict(pin.split("==") for pin in oldest.strip().strip('"').split("|")[2].split())
+    docs = (ROOT / "docs" / "installation.md").read_text()
+    for name, specifier in declared().items():
+        bound = specifier.removeprefix(">=")
+        assert pins[name] == bound or pins[name].startswith(bound + "."), (name, pins[name], specifier)
+        assert f"| {LABELS[name]} | {pins[name]} |" in docs, name
