@@ -21,7 +21,13 @@ def register():
 
     Skipped while a keras_s2p module is half-imported (Keras loaded from inside it): importing the saved classes'
     modules then would import that module back, unfinished. `keras_s2p.__getattr__` loads Keras first to avoid it.
+
+    Raises:
+        UnsupportedVersionError: TensorFlow, Keras or NumPy outside the declared range (checked first, always).
     """
+    from keras_s2p.compat.versions import check
+
+    check()
     if any(getattr(getattr(module, "__spec__", None), "_initializing", False)
            for name, module in list(sys.modules.items()) if name.startswith("keras_s2p.")):
         return

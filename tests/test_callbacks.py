@@ -186,6 +186,7 @@ def test_interrupted_run_resumes_with_both_optimizers(one_batch, tmp_path):
         schedule.on_epoch_begin(0)
 
 
+@pytest.mark.compat_smoke
 def test_terminate_on_nan_reads_gan_losses(gan):
     stop = TerminateOnNaN()
     stop.set_model(gan)

@@ -109,6 +109,7 @@ def test_generate_file_folder_glob_and_sizes(trained_run, sketch_folder, tmp_pat
     assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["s1.png", "s2.png"]
 
 
+@pytest.mark.compat_smoke
 def test_generate_matches_the_python_api(trained_run, sketch_folder, tmp_path):
     import keras
 

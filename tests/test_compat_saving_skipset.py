@@ -3,6 +3,15 @@
 import subprocess
 import sys
 
+import keras
+import pytest
+
+from keras_s2p.compat.saving_skipset import AFFECTED_KERAS_VERSIONS
+from keras_s2p.compat.versions import version_tuple
+
+pytestmark = pytest.mark.skipif(version_tuple(keras.__version__) < AFFECTED_KERAS_VERSIONS[0],
+                                reason=f"Keras {keras.__version__} predates the bug (Keras 3.6 brought it)")
+
 SCRIPT = r"""
 import sys
 from keras.src.backend.common import global_state

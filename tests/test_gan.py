@@ -16,6 +16,7 @@ def _changed(before, model):
     return any(not np.allclose(a, b.numpy()) for a, b in zip(before, model.trainable_weights))
 
 
+@pytest.mark.compat_smoke
 def test_fit_one_epoch_trains_both_networks(tiny_kwargs, pair_dataset):
     gan = SketchToPhotoGAN(**tiny_kwargs)
     gan.compile()
@@ -226,6 +227,7 @@ def test_gradient_penalty_per_critic_scale(tiny_kwargs, pair_dataset, monkeypatc
     assert history["gp"][0] > 0 and np.isfinite(history["d_loss"][0])
 
 
+@pytest.mark.compat_smoke
 def test_multi_scale_critic_and_attention_save_and_load_in_a_fresh_process(tiny_kwargs, pair_arrays, pair_dataset,
                                                                          tmp_path):
     import subprocess

@@ -37,7 +37,8 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     """
 
     def __init__(self, monitor=GAN_LOSSES, raise_error=True, check_weights=True):
-        super().__init__(raise_error=raise_error)
+        super().__init__()  # Keras before 3.13 takes no raise_error; this class decides what raising means anyway
+        self.raise_error = raise_error
         self.monitor = tuple(monitor)
         self.check_weights = check_weights
         self._epoch = 0

@@ -52,11 +52,11 @@ def main(argv=None):
     """Run the ``s2p`` command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     args.argv = argv  # commands that must know which options were given explicitly (presets)
-    import_tensorflow(verbose=args.verbose)
     warnings.formatwarning = _one_line_warning
     from keras_s2p.errors import S2PError
 
     try:
+        import_tensorflow(verbose=args.verbose)  # inside: an unsupported version is a one-line error too
         args.run(args)
     except S2PError as error:
         print(f"s2p {args.command}: error: {error}", file=sys.stderr)

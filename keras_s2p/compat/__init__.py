@@ -6,6 +6,10 @@ that the bug is still there, so the suite says when upstream has fixed it and th
 
 * `keras_s2p.compat.multiworker_fit`: Keras 3 ``fit()`` under `tf.distribute.MultiWorkerMirroredStrategy`
   (keras-team/keras#20585, tensorflow/tensorflow#72388).
-* `keras_s2p.compat.saving_skipset`: Keras 3.15 saving never hits its attribute skip-set cache and leaks native
-  memory at every ``save_weights`` (the checkpoint callbacks apply it).
+* `keras_s2p.compat.saving_skipset`: Keras 3.6 to 3.15 saving never hits its attribute skip-set cache and leaks
+  native memory at every ``save_weights`` (the checkpoint callbacks apply it).
+
+`keras_s2p.compat.versions` checks the TensorFlow, Keras and NumPy versions against the declared range whenever
+keras-s2p meets Keras (`keras_s2p.registration.register`): an unsupported one raises `UnsupportedVersionError`, one
+line, before any patch touches a private API that moved.
 """

@@ -33,26 +33,20 @@ import tensorflow as tf
 from keras.src import tree
 from keras.src.backend.tensorflow import trainer as _tf_trainer
 
+from keras_s2p.compat.versions import keras_in
+
 logger = logging.getLogger(__name__)
 
-#: Keras versions with the bug, as ``(first, last)`` inclusive ``(major, minor)`` pairs. 3.15 is the last checked.
-AFFECTED_KERAS_VERSIONS = ((3, 0), (3, 15))
+#: Keras versions with the bug and the two functions patched, as ``(first, last)`` inclusive ``(major, minor)``
+#: pairs: 3.5 added ``_maybe_symbolic_build``; 3.15 is the last checked.
+AFFECTED_KERAS_VERSIONS = ((3, 5), (3, 15))
 
 _original = {}
 
 
-def _keras_version(version=None):
-    parts = (version or keras.__version__).split(".")
-    try:
-        return int(parts[0]), int(parts[1])
-    except (IndexError, ValueError):
-        return (0, 0)
-
-
 def needs_fix(version=None):
     """Whether Keras `version` (default: the installed one) is known to have the bug."""
-    first, last = AFFECTED_KERAS_VERSIONS
-    return keras.backend.backend() == "tensorflow" and first <= _keras_version(version) <= last
+    return keras.backend.backend() == "tensorflow" and keras_in(AFFECTED_KERAS_VERSIONS, version)
 
 
 def is_applied():
@@ -77,6 +71,7 @@ def _local_value(x, strategy):
 
 
 def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+    """Keras' ``TensorFlowTrainer._maybe_symbolic_build``, building from one local replica's batch (fix 1)."""
     strategy = self._distribute_strategy
     if not in_multi_worker_mode(strategy):
         return _original["_maybe_symbolic_build"](self, iterator=iterator, data_batch=data_batch)
@@ -96,6 +91,7 @@ def _is_scalar(v, strategy):
 
 
 def reduce_per_replica(values, strategy, reduction):
+    """Keras' ``reduce_per_replica``, reducing scalars with ``axis=None`` (fix 2)."""
     original = _original["reduce_per_replica"]
     resolved = reduction
     if reduction == "auto":
@@ -109,10 +105,6 @@ def reduce_per_replica(values, strategy, reduction):
         return original(v, strategy, reduction)
 
     return tree.map_structure(_reduce, values)
-
-
-_maybe_symbolic_build.__doc__ = _tf_trainer.TensorFlowTrainer._maybe_symbolic_build.__doc__
-reduce_per_replica.__doc__ = (_tf_trainer.reduce_per_replica.__doc__ or "") + "\n(patched by keras_s2p.compat)"
 
 
 def apply(force=False):

@@ -9,21 +9,31 @@ per epoch through `SafeBackupAndRestore`; the 200-epoch soak grew 5.4 %).
 
 `ensure_skipset_cache` stores each computed set under the key that is read too. The sets are the same
 ones Keras computes (from the same reference objects), so what is saved does not change. Idempotent and cheap;
-call it before saving (the checkpoint callbacks do). A no-op once Keras reads and writes the same key.
+call it before saving (the checkpoint callbacks do). A no-op outside `AFFECTED_KERAS_VERSIONS` and once Keras
+reads and writes the same key.
 """
 
-_TYPES = ("Operation", "Layer", "Functional", "Sequential", "Metric", "Optimizer", "Loss")
+from keras_s2p.compat.versions import keras_in
+
+#: Keras versions with the bug: 3.6 renamed ``get_attr_skiplist`` and its write key; 3.15 is the last checked.
+AFFECTED_KERAS_VERSIONS = ((3, 6), (3, 15))
+
+_TYPES = ("Layer", "Functional", "Sequential", "Metric", "Optimizer", "Loss")
+_TYPES_SINCE = {"Operation": (3, 11)}  # the object types a later Keras added
 
 
 def ensure_skipset_cache():
     """Make `get_attr_skipset`'s cache hit; returns the types cached here (empty when nothing was needed)."""
+    if not keras_in(AFFECTED_KERAS_VERSIONS):
+        return ()
     try:
         from keras.src.backend.common import global_state
         from keras.src.saving import saving_lib
     except ImportError:  # another Keras layout: nothing to fix
         return ()
     fixed = []
-    for obj_type in _TYPES:
+    since = [name for name, first in _TYPES_SINCE.items() if keras_in((first, AFFECTED_KERAS_VERSIONS[1]))]
+    for obj_type in (*since, *_TYPES):
         read_key = f"saving_attr_skiplist_{obj_type}"
         if global_state.get_global_attribute(read_key, None) is not None:
             continue
