@@ -8,12 +8,11 @@ import keras
 import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
-from keras_s2p.options import MODEL_DEFAULTS
+from keras_s2p.models.gan_options import MODEL_DEFAULTS
 from keras_s2p.precision import dtype_policy_scope
 from keras_s2p.pretrained import load_vgg19
 
 DEFAULT_PERCEPTUAL_LAYERS = MODEL_DEFAULTS["perceptual_layers"]
-# pix2pixHD's per-layer weights: deeper (coarser) features count more.
 DEFAULT_PERCEPTUAL_LAYER_WEIGHTS = MODEL_DEFAULTS["perceptual_layer_weights"]
 
 

@@ -1,6 +1,6 @@
 """Named training settings for ``s2p train --preset NAME``; explicit command-line flags override them.
 
-Each preset maps option names of `keras_s2p.options` to values. Numbers behind the
+Each preset maps option names (`keras_s2p.models.gan_options`, `keras_s2p.options`) to values. Numbers behind the
 ``faces`` preset are in ``benchmarks/QUALITY.md``.
 """
 

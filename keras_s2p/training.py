@@ -11,7 +11,7 @@ import numpy as np
 
 from keras_s2p.atomic import remove_leftovers
 from keras_s2p.errors import ConfigError, WeightsUnavailableError
-from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, default_downsamples
+from keras_s2p.models.gan_options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, default_downsamples
 from keras_s2p.options import TRAINING_DEFAULTS as DEFAULTS
 
 

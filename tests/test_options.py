@@ -1,8 +1,12 @@
 import inspect
+import re
 
-from keras_s2p import SketchToPhotoGAN
+import pytest
+
+from keras_s2p import ConfigError, SketchToPhotoGAN, build_generator
 from keras_s2p.cli import build_parser
-from keras_s2p.options import MODEL_OPTIONS, TRAINING_OPTIONS
+from keras_s2p.models.gan_options import MODEL_DEFAULTS, MODEL_OPTIONS
+from keras_s2p.options import TRAINING_OPTIONS
 from keras_s2p.training import train
 
 
@@ -28,3 +32,25 @@ def test_saved_config_holds_every_model_option():
     config = SketchToPhotoGAN(image_size=32, base_filters=4, num_res_blocks=1, critic_filters=4,
                               perceptual_weight=0).get_config()
     assert {o.name for o in MODEL_OPTIONS} <= set(config)
+
+
+def test_docstring_lists_every_model_option_with_its_default():
+    entries = re.split(r"\n {8}(?=\w+: )", SketchToPhotoGAN.__doc__)
+    described = {entry.split(":")[0]: " ".join(entry.split()) for entry in entries}
+    for option in MODEL_OPTIONS:
+        assert f"Default {option.default!r}" in described[option.name], option.name
+
+
+@pytest.mark.parametrize("option", [o for o in MODEL_OPTIONS if o.choices or o.type.rule != "a path or name"],
+                         ids=lambda o: o.name)
+def test_every_model_option_is_validated_by_its_declaration(tiny_kwargs, option):
+    bad = "not-a-choice" if option.choices else {"names": [1], "numbers": ["x"]}.get(option.type.name, -1)
+    with pytest.raises(ConfigError, match=re.escape(f"{option.name}={bad!r} must be {option.rule}")):
+        SketchToPhotoGAN(**{**tiny_kwargs, option.name: bad})
+
+
+def test_build_generator_defaults_are_the_models():
+    generator = inspect.signature(build_generator).parameters
+    for name, argument in generator.items():
+        if name in MODEL_DEFAULTS or name == "norm":
+            assert argument.default == MODEL_DEFAULTS["generator_norm" if name == "norm" else name], name

@@ -3,8 +3,7 @@
 import json
 from pathlib import Path
 
-from keras_s2p.cli.options import add_model_file, add_side_by_side
-from keras_s2p.options import count_or_fraction, positive_int
+from keras_s2p.cli.options import add_model_file, add_side_by_side, count_or_fraction, positive_int
 
 
 def add_parser(commands):

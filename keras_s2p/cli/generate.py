@@ -4,9 +4,8 @@ import glob
 import warnings
 from pathlib import Path
 
-from keras_s2p.cli.options import add_model_file
+from keras_s2p.cli.options import add_model_file, positive_int
 from keras_s2p.errors import DataError, S2PError
-from keras_s2p.options import positive_int
 
 
 def add_parser(commands):

@@ -3,8 +3,9 @@
 import argparse
 import sys
 
-from keras_s2p.cli.options import add_side_by_side
-from keras_s2p.options import MODEL_OPTIONS, TRAINING_OPTIONS, add_arguments
+from keras_s2p.cli.options import add_arguments, add_side_by_side
+from keras_s2p.models.gan_options import MODEL_OPTIONS
+from keras_s2p.options import TRAINING_OPTIONS
 from keras_s2p.presets import PRESET_HELP, PRESETS, preset
 
 DESCRIPTION = ("Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, "

@@ -19,6 +19,8 @@ from keras_s2p.losses import (
 )
 from keras_s2p.metrics import EVAL_METRICS, LOSS, LOSS_TOTALS, TRAIN_METRICS, trackers
 from keras_s2p.models.critic import critic_features
+from keras_s2p.models.gan_options import MODEL_DEFAULTS as DEFAULTS
+from keras_s2p.models.gan_options import MODEL_OPTIONS, default_downsamples
 from keras_s2p.models.generator import build_generator
 from keras_s2p.models.multi_scale_critic import build_multi_scale_critic, downscale, scale_critics
 from keras_s2p.models.optimizer_pair import OptimizerPair
@@ -28,8 +30,7 @@ from keras_s2p.models.precise_batch_norm import (
     calibration_batches,
     recalibrate,
 )
-from keras_s2p.options import MODEL_DEFAULTS as DEFAULTS
-from keras_s2p.options import TRAINING_DEFAULTS, default_downsamples
+from keras_s2p.options import TRAINING_DEFAULTS, check, describe
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
 
@@ -40,7 +41,7 @@ def default_optimizer():
 
 @keras.saving.register_keras_serializable(package="keras_s2p")
 class SketchToPhotoGAN(keras.Model):
-    """Sketch-to-photo GAN: generator + WGAN-GP critic, trained with ``fit()`` on ``(sketch, photo)`` batches.
+    __doc__ = f"""Sketch-to-photo GAN: generator + WGAN-GP critic, trained with ``fit()`` on (sketch, photo) batches.
 
     Images are float in [-1, 1], shape ``(B, H, W, 3)``. Each training batch is used as follows: the generator
     runs once on the sketches; with that output held fixed (the generator does not change while the critic
@@ -62,44 +63,7 @@ class SketchToPhotoGAN(keras.Model):
     optimizers' rates.
 
     Args:
-        image_size: training image size (square). The generator itself is fully convolutional.
-        base_filters: generator stem filters (doubled per downsampling).
-        num_downsamples: generator downsampling steps; None: `keras_s2p.options.default_downsamples` of
-            `image_size` (2, or 3 from 256²).
-        num_res_blocks: generator residual blocks at the bottleneck.
-        upsampling: ``"resize"`` (default, no checkerboard) or ``"transpose"``.
-        skip_connections: U-Net skips in the generator.
-        generator_norm: ``"batch"`` or ``"sync_batch"`` (synchronised across replicas).
-        critic_filters: filters of the critic's first layer.
-        critic_layers: strided layers of the critic.
-        critic_output: ``"patch"`` (PatchGAN score map) or ``"scalar"``.
-        conditional_critic: the critic judges (sketch, photo) pairs rather than photos alone.
-        critic_scales: 1, 2 or 3 critics of the same design, on the images at full, 1/2 and 1/4 resolution
-            (pix2pixHD's multi-scale discriminator).
-        attention: SAGAN self-attention (`keras_s2p.models.attention.SelfAttention`) at the generator's
-            bottleneck and, spectrally normalised, at the critic's 1/8 resolution.
-        color_hints: the generator takes ``[sketch, hints]`` and a conditional critic ``[sketch, hints, photo]``
-            (hints: `keras_s2p.hints`, RGB + alpha mask in [0, 1]). Training draws hints from each real photo
-            (`keras_s2p.hints.sample_hints`, none for 30% of the images); ``predict``, ``evaluate`` and validation
-            take ``[sketch, hints]`` as x, or sketches alone, which means no hints.
-        hint_recolor: probability that a hinted training photo is recoloured before its hints are drawn, so
-            that hints, not the sketch, decide its colours (`keras_s2p.hints.recolor`).
-        critic_steps: critic updates per generator update (5, as in the WGAN-GP paper).
-        gp_weight: gradient-penalty weight (10 in the paper).
-        l1_weight: weight of the L1 reconstruction term (computed on [-1, 1] images, as pix2pix).
-        perceptual_weight: weight of the VGG19 perceptual term; 0 disables it (and VGG is never loaded).
-        perceptual_weights: VGG19 weights: ``"imagenet"``, a local file path, or ``None`` (random; tests only).
-        perceptual_layers: VGG19 layer names for the perceptual term.
-        perceptual_layer_weights: one weight per perceptual layer.
-        perceptual_precision: dtype policy VGG19 runs in: ``"float32"`` (default), ``"auto"`` (the model's
-            resolved `precision`), ``"mixed_bfloat16"`` or ``"mixed_float16"``. VGG19 is about half of the
-            FLOPs of a training step, so ``"auto"`` gives most of the mixed-precision speed-up on a CPU with
-            AVX512-BF16 (+46% measured, see benchmarks/NOTES.md); the feature distances are always float32.
-        feature_matching_weight: weight of the critic feature-matching term (pix2pixHD): L1 between the critic's
-            intermediate activations for the real and the generated pair, averaged over every scale's layers.
-            Needs no pretrained network.
-        precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
-            `keras_s2p.precision`.
+{describe(MODEL_OPTIONS)}
         generator: a prebuilt generator model, used instead of one built from the generator arguments.
         critic: a prebuilt critic model, used instead of one built from the critic arguments.
 
@@ -149,41 +113,13 @@ class SketchToPhotoGAN(keras.Model):
         critic=None,
         **kwargs,
     ):
+        arguments = locals()
         super().__init__(**kwargs)
-        if not isinstance(critic_steps, int) or critic_steps < 1:
-            raise ConfigError(f"critic_steps={critic_steps!r} must be an integer >= 1")
-        for name, value in (("gp_weight", gp_weight), ("l1_weight", l1_weight),
-                            ("perceptual_weight", perceptual_weight),
-                            ("feature_matching_weight", feature_matching_weight)):
-            if not value >= 0:
-                raise ConfigError(f"{name}={value!r} must be >= 0")
-        self.image_size = int(image_size)
-        self.base_filters = base_filters
-        self.num_downsamples = default_downsamples(self.image_size) if num_downsamples is None else num_downsamples
-        self.num_res_blocks = num_res_blocks
-        self.upsampling = upsampling
-        self.skip_connections = skip_connections
-        self.generator_norm = generator_norm
-        self.critic_filters = critic_filters
-        self.critic_layers = critic_layers
-        self.critic_output = critic_output
-        self.conditional_critic = conditional_critic
-        self.critic_scales = critic_scales
-        self.attention = attention
-        self.color_hints = bool(color_hints)
-        if not 0 <= hint_recolor <= 1:
-            raise ConfigError(f"hint_recolor={hint_recolor!r} must be a probability in [0, 1]")
-        self.hint_recolor = float(hint_recolor)
-        self.critic_steps = critic_steps
-        self.gp_weight = float(gp_weight)
-        self.l1_weight = float(l1_weight)
-        self.perceptual_weight = float(perceptual_weight)
-        self.perceptual_weights = perceptual_weights
-        self.perceptual_layers = tuple(perceptual_layers)
-        self.perceptual_layer_weights = tuple(perceptual_layer_weights)
-        self.perceptual_precision = perceptual_precision
-        self.feature_matching_weight = float(feature_matching_weight)
-        self.precision = precision
+        # Validated, converted and stored as MODEL_OPTIONS declare them; get_config reads them back the same way.
+        for name, value in check(MODEL_OPTIONS, arguments).items():
+            setattr(self, name, value)
+        if num_downsamples is None:
+            self.num_downsamples = default_downsamples(self.image_size)
         self.compute_precision = resolve_precision(precision)
         self.perceptual_compute_precision = (
             self.compute_precision if perceptual_precision == "auto" else resolve_precision(perceptual_precision)
@@ -192,12 +128,13 @@ class SketchToPhotoGAN(keras.Model):
             # Networks built from the arguments are rebuilt from them on loading; custom ones are serialised.
             self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
-                image_size, base_filters, self.num_downsamples, num_res_blocks, upsampling, skip_connections,
-                generator_norm, attention, self.color_hints,
+                self.image_size, self.base_filters, self.num_downsamples, self.num_res_blocks, self.upsampling,
+                self.skip_connections, self.generator_norm, self.attention, self.color_hints,
             )
             self.critic = critic or build_multi_scale_critic(
-                critic_scales, image_size, attention, base_filters=critic_filters, num_layers=critic_layers,
-                output=critic_output, conditional=conditional_critic, color_hints=self.color_hints,
+                self.critic_scales, self.image_size, self.attention, base_filters=self.critic_filters,
+                num_layers=self.critic_layers, output=self.critic_output, conditional=self.conditional_critic,
+                color_hints=self.color_hints,
             )
         if len(self.generator.inputs) != 1 + self.color_hints:
             raise ConfigError(f"generator {self.generator.name!r} takes {len(self.generator.inputs)} input(s); "
@@ -445,35 +382,11 @@ class SketchToPhotoGAN(keras.Model):
     # ----------------------------------------------------------------------------------------------- config
     def get_config(self):
         config = super().get_config()
-        config.update(
-            image_size=self.image_size,
-            base_filters=self.base_filters,
-            num_downsamples=self.num_downsamples,
-            num_res_blocks=self.num_res_blocks,
-            upsampling=self.upsampling,
-            skip_connections=self.skip_connections,
-            generator_norm=self.generator_norm,
-            critic_filters=self.critic_filters,
-            critic_layers=self.critic_layers,
-            critic_output=self.critic_output,
-            conditional_critic=self.conditional_critic,
-            critic_scales=self.critic_scales,
-            attention=self.attention,
-            color_hints=self.color_hints,
-            hint_recolor=self.hint_recolor,
-            critic_steps=self.critic_steps,
-            gp_weight=self.gp_weight,
-            l1_weight=self.l1_weight,
-            perceptual_weight=self.perceptual_weight,
-            perceptual_weights=self.perceptual_weights,
-            perceptual_layers=list(self.perceptual_layers),
-            perceptual_layer_weights=list(self.perceptual_layer_weights),
-            perceptual_precision=self.perceptual_precision,
-            feature_matching_weight=self.feature_matching_weight,
-            precision=self.precision,
-            **{name: keras.saving.serialize_keras_object(getattr(self, name)) if custom else None
-               for name, custom in self._custom_networks.items()},
-        )
+        for option in MODEL_OPTIONS:
+            value = getattr(self, option.name)
+            config[option.name] = list(value) if isinstance(value, tuple) else value
+        config.update({name: keras.saving.serialize_keras_object(getattr(self, name)) if custom else None
+                       for name, custom in self._custom_networks.items()})
         return config
 
     @classmethod
