@@ -299,42 +299,73 @@ class SketchToPhotoGAN(keras.Model):
         return tf.random.experimental.stateless_fold_in(seed, stream) if stream else seed
 
     def train_step(self, data):
+        """One batch: the generator's forward pass, `critic_steps` of `train_critic`, one `train_generator`; every
+        loss they return updates its tracker (`keras_s2p.metrics.TRAIN_METRICS`)."""
         x, photo = data[0], data[1]
         if self.color_hints and not isinstance(x, (list, tuple)):  # hints drawn from the (maybe recoloured) photo
             photo, hints = sample_hints(photo, self._seed(self.g_optimizer, 1), self.hint_recolor)
             x = [x, hints]
         condition = self._condition(x)
-        # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
-        replicas = self.distribute_strategy.num_replicas_in_sync
-        track = self._train_trackers
-        batch = tf.shape(photo)[0]
-
         with tf.GradientTape() as g_tape:
             fake = self._generate(condition, training=True)
         fake_fixed = tf.stop_gradient(fake)
         # (condition, photo, generated photo) at each critic's scale.
         pyramid = [([downscale(x, factor) for x in condition], downscale(photo, factor), downscale(fake_fixed, factor))
                    for factor, _, _ in self._scales]
-        critic_vars = self.critic.trainable_variables
-        for _ in range(self.critic_steps):
-            with tf.GradientTape() as d_tape:
-                critic_losses, penalties = [], []
-                for scale, (conditions, photos, fakes) in enumerate(pyramid):
-                    both = [tf.concat([x, x], 0) for x in conditions]
-                    scores = self._critic(scale, both, tf.concat([photos, fakes], 0))  # real and generated at once
-                    critic_losses.append(wasserstein_critic_loss(scores[:batch], scores[batch:]))
-                    # One seed for all scales: each scale's interpolates are the full-size ones downscaled.
-                    penalties.append(wasserstein_gradient_penalty(
-                        lambda x, scale=scale, conditions=conditions: self._critic(scale, conditions, x), photos,
-                        fakes, seed=self._seed(self.d_optimizer)))
-                critic_loss, gp = tf.add_n(critic_losses), tf.add_n(penalties)
-                d_loss = critic_loss + self.gp_weight * gp
-                scaled = self.d_optimizer.scale_loss(d_loss / replicas)
-            self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
-            track["d_loss"].update_state(d_loss)
-            track["gp"].update_state(gp)
-            track["w_distance"].update_state(-critic_loss)
+        steps = [self.train_critic(pyramid) for _ in range(self.critic_steps)]
+        steps.append(self.train_generator(g_tape, pyramid, photo, fake))
+        for losses in steps:
+            for name, value in losses.items():
+                self._train_trackers[name].update_state(value)
+        logs = {name: tracker.result() for name, tracker in self._train_trackers.items()}
+        logs[LOSS] = tf.add_n([logs[name] for name in LOSS_TOTALS])
+        return logs
 
+    def _replica_mean(self, loss, optimizer):
+        """`loss` averaged over the global batch and scaled for `optimizer` (mixed float16): hand-computed losses
+        are per-replica means, and gradients are summed across replicas."""
+        return optimizer.scale_loss(loss / self.distribute_strategy.num_replicas_in_sync)
+
+    def train_critic(self, pyramid):
+        """One critic update on the real and the (fixed) generated photos at every scale.
+
+        Args:
+            pyramid: per critic scale, ``(condition, photo, generated photo)`` at that scale.
+
+        Returns:
+            dict: ``d_loss``, ``gp`` and ``w_distance`` (names of `keras_s2p.metrics.TRAIN_METRICS`).
+        """
+        batch = tf.shape(pyramid[0][1])[0]
+        critic_vars = self.critic.trainable_variables
+        with tf.GradientTape() as d_tape:
+            critic_losses, penalties = [], []
+            for scale, (conditions, photos, fakes) in enumerate(pyramid):
+                both = [tf.concat([x, x], 0) for x in conditions]
+                scores = self._critic(scale, both, tf.concat([photos, fakes], 0))  # real and generated at once
+                critic_losses.append(wasserstein_critic_loss(scores[:batch], scores[batch:]))
+                # One seed for all scales: each scale's interpolates are the full-size ones downscaled.
+                penalties.append(wasserstein_gradient_penalty(
+                    lambda x, scale=scale, conditions=conditions: self._critic(scale, conditions, x), photos,
+                    fakes, seed=self._seed(self.d_optimizer)))
+            critic_loss, gp = tf.add_n(critic_losses), tf.add_n(penalties)
+            d_loss = critic_loss + self.gp_weight * gp
+            scaled = self._replica_mean(d_loss, self.d_optimizer)
+        self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
+        return {"d_loss": d_loss, "gp": gp, "w_distance": -critic_loss}
+
+    def train_generator(self, g_tape, pyramid, photo, fake):
+        """One generator update: adversarial + L1 + perceptual + feature-matching terms, weighted.
+
+        Args:
+            g_tape: the `tf.GradientTape` that recorded the generator's forward pass; the losses are added to it.
+            pyramid: per critic scale, ``(condition, photo, generated photo)`` at that scale.
+            photo: the real photos.
+            fake: the generated photos (recorded on `g_tape`).
+
+        Returns:
+            dict: ``g_loss``, ``l1`` (on RGB in [0, 1], like the evaluation metric), ``perceptual`` and
+            ``feature_matching`` (names of `keras_s2p.metrics.TRAIN_METRICS`).
+        """
         real_vgg = self._perceptual.extract(photo) if self._perceptual is not None else None
         matching = self.feature_matching_weight > 0
         real_hidden = [h for scale, (conditions, photos, _) in enumerate(pyramid)
@@ -360,17 +391,10 @@ class SketchToPhotoGAN(keras.Model):
                 feature_matching = tf.add_n([l1_loss(tf.stop_gradient(r), f) for r, f in zip(real_hidden, fake_hidden)])
                 feature_matching /= len(real_hidden)
                 g_loss += self.feature_matching_weight * feature_matching
-            scaled = self.g_optimizer.scale_loss(g_loss / replicas)
+            scaled = self._replica_mean(g_loss, self.g_optimizer)
         generator_vars = self.generator.trainable_variables
         self.g_optimizer.apply(g_tape.gradient(scaled, generator_vars), generator_vars)
-
-        track["g_loss"].update_state(g_loss)
-        track["l1"].update_state(l1 / 2.0)  # reported on [0, 1] RGB, like the evaluation metric
-        track["perceptual"].update_state(perceptual)
-        track["feature_matching"].update_state(feature_matching)
-        logs = {name: tracker.result() for name, tracker in track.items()}
-        logs[LOSS] = tf.add_n([logs[name] for name in LOSS_TOTALS])
-        return logs
+        return {"g_loss": g_loss, "l1": l1 / 2.0, "perceptual": perceptual, "feature_matching": feature_matching}
 
     def test_step(self, data):
         photo = data[1]
