@@ -11,10 +11,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from draw_browser import draw_page  # noqa: E402
-from keras_s2p.cli.model_file import load_generator  # noqa: E402
 from keras_s2p.data import builtin_pairs, save_image  # noqa: E402
 from keras_s2p.draw.inference import DrawModel  # noqa: E402
 from keras_s2p.draw.server import DrawServer  # noqa: E402
+from keras_s2p.model_file import load_generator  # noqa: E402
 
 generator, size = load_generator(sys.argv[1])
 server = DrawServer(("127.0.0.1", 0), DrawModel(generator, size)).serve_in_thread()

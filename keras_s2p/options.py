@@ -143,13 +143,14 @@ def describe(options, indent=8, width=116):
     return "\n".join(entries)
 
 
+ADAM_BETAS = (0.5, 0.9)  # Adam's beta_1, beta_2 for both networks: pix2pix's beta_1, WGAN-GP's beta_2
 TRAINING_OPTIONS = (
     Option("epochs", 200, "total epochs (a resumed run continues up to this number)", positive_int),
     Option("batch_size", 4, "batch size per replica", positive_int),
-    Option("g_learning_rate", 2e-4, "generator learning rate (Adam, beta 0.5, 0.9)", non_negative_float,
-           flag="--g-lr"),
-    Option("d_learning_rate", 2e-4, "critic learning rate (Adam, beta 0.5, 0.9)", non_negative_float,
-           flag="--d-lr"),
+    Option("g_learning_rate", 2e-4, "generator learning rate (Adam, beta {}, {})".format(*ADAM_BETAS),
+           non_negative_float, flag="--g-lr"),
+    Option("d_learning_rate", 2e-4, "critic learning rate (Adam, beta {}, {})".format(*ADAM_BETAS),
+           non_negative_float, flag="--d-lr"),
     Option("lr_decay_epochs", 0.5, "decay both learning rates linearly to 0 over the last N epochs, or over that "
            "fraction of --epochs (0.5: the last half; pix2pix schedule)", count_or_fraction),
     Option("ema_momentum", 0.0, "keep moving averages of the generator's weights with this momentum (Adam "

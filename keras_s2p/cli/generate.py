@@ -73,9 +73,9 @@ def run_command(args):
     import tensorflow as tf
 
     from keras_s2p.atomic import atomic_path
-    from keras_s2p.cli.model_file import load_generator
     from keras_s2p.data.images import load_image, name_list, resize, save_image
     from keras_s2p.hints import no_hints, read_hints, takes_hints
+    from keras_s2p.model_file import load_generator
 
     inputs = expand_inputs(args.inputs)
     outputs = output_paths(inputs, args.output)

@@ -25,18 +25,25 @@ from keras_s2p.models.generator import build_generator
 from keras_s2p.models.multi_scale_critic import build_multi_scale_critic, downscale, scale_critics
 from keras_s2p.models.optimizer_pair import OptimizerPair
 from keras_s2p.models.precise_batch_norm import (
+    CALIBRATION_BATCHES,
     RecalibrateBatchNorm,
     batch_norm_layers,
     calibration_batches,
     recalibrate,
 )
-from keras_s2p.options import TRAINING_DEFAULTS, check, describe
+from keras_s2p.options import ADAM_BETAS, TRAINING_DEFAULTS, check, describe
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
 
-def default_optimizer():
-    """Adam(2e-4, beta_1=0.5, beta_2=0.9): pix2pix's rate with WGAN-GP's beta_2, for both networks by default."""
-    return keras.optimizers.Adam(TRAINING_DEFAULTS["g_learning_rate"], beta_1=0.5, beta_2=0.9)
+def default_optimizer(learning_rate=TRAINING_DEFAULTS["g_learning_rate"], **kwargs):
+    """Adam with `keras_s2p.options.ADAM_BETAS` (pix2pix's beta_1 with WGAN-GP's beta_2), both networks' default.
+
+    Args:
+        learning_rate: a rate or a `keras.optimizers.schedules.LearningRateSchedule`; default pix2pix's 2e-4.
+        **kwargs: more `keras.optimizers.Adam` arguments (``use_ema``, ``ema_momentum``).
+    """
+    beta_1, beta_2 = ADAM_BETAS
+    return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="keras_s2p")
@@ -213,7 +220,7 @@ class SketchToPhotoGAN(keras.Model):
         self._ensure_perceptual()
         return super().make_train_function(force)
 
-    def recalibrate(self, dataset, batches=50):
+    def recalibrate(self, dataset, batches=CALIBRATION_BATCHES):
         """Recompute the generator's BatchNorm statistics with its current weights (precise BatchNorm).
 
         A no-op for generators without BatchNorm (``generator_norm`` instance, group or none).
@@ -226,7 +233,7 @@ class SketchToPhotoGAN(keras.Model):
             int: images used (0 without BatchNorm).
 
         Example:
-            >>> gan.recalibrate(train_ds, batches=50)
+            >>> gan.recalibrate(train_ds)
         """
         return recalibrate(self.generator, dataset, batches)
 
