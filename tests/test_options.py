@@ -54,3 +54,15 @@ def test_build_generator_defaults_are_the_models():
     for name, argument in generator.items():
         if name in MODEL_DEFAULTS or name == "norm":
             assert argument.default == MODEL_DEFAULTS["generator_norm" if name == "norm" else name], name
+
+
+def test_every_preset_is_described_and_names_only_options():
+    from keras_s2p.presets import PRESETS, preset
+
+    known = {o.name for o in (*MODEL_OPTIONS, *TRAINING_OPTIONS)}
+    for name, settings in PRESETS.items():
+        assert settings.description, name
+        assert set(settings) <= known, name
+        assert preset(name) == settings and type(preset(name)) is dict
+    with pytest.raises(ConfigError, match="unknown preset 'nope'; choose one of default, seed, faces"):
+        preset("nope")

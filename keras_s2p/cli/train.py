@@ -6,7 +6,7 @@ import sys
 from keras_s2p.cli.options import add_arguments, add_side_by_side
 from keras_s2p.models.gan_options import MODEL_OPTIONS
 from keras_s2p.options import TRAINING_OPTIONS
-from keras_s2p.presets import PRESET_HELP, PRESETS, preset
+from keras_s2p.presets import PRESETS, preset
 
 DESCRIPTION = ("Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, "
                "checkpoints/, history.csv, loss_curves.png, model.keras and generator.keras. Rerunning the same "
@@ -27,7 +27,7 @@ def add_options(p):
                         "default: the built-in dataset")
     add_side_by_side(p)
     p.add_argument("--preset", choices=tuple(PRESETS), default="default",
-                   help="named settings (" + "; ".join(f"{name}: {text}" for name, text in PRESET_HELP.items())
+                   help="named settings (" + "; ".join(f"{name}: {s.description}" for name, s in PRESETS.items())
                         + "); explicit flags override them")
     training = p.add_argument_group("training")
     add_arguments(training, TRAINING_OPTIONS)
