@@ -64,5 +64,5 @@ def test_every_preset_is_described_and_names_only_options():
         assert settings.description, name
         assert set(settings) <= known, name
         assert preset(name) == settings and type(preset(name)) is dict
-    with pytest.raises(ConfigError, match="unknown preset 'nope'; choose one of default, seed, faces"):
+    with pytest.raises(ConfigError, match=f"unknown preset 'nope'; choose one of {', '.join(PRESETS)}$"):
         preset("nope")
