@@ -9,7 +9,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from keras_s2p.errors import S2PError
+from keras_s2p.errors import S2PError, first_line
 from keras_s2p.hints import HINT_CHANNELS
 from keras_s2p.models.gan_options import MODEL_DEFAULTS
 
@@ -63,7 +63,7 @@ def _size_from_run_config(folder):
 def _explain(error):
     """One line on why Keras could not load a model file."""
     text = str(error)
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    first = first_line(error, None)
     if isinstance(error, zipfile.BadZipFile) or "zip" in first.lower():
         return "not a .keras archive (damaged, truncated or another format)"
     if "Lambda" in text or "safe_mode" in text:

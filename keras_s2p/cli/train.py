@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from keras_s2p.cli.options import add_arguments, add_side_by_side
+from keras_s2p.models.choices import STRATEGIES
 from keras_s2p.models.gan_options import MODEL_OPTIONS
 from keras_s2p.options import TRAINING_OPTIONS
 from keras_s2p.presets import PRESETS, preset
@@ -34,7 +35,7 @@ def add_options(p):
     run = p.add_argument_group("run")
     run.add_argument("--run-dir", default=None, metavar="DIR", help="run folder (default: logs/<run-name>)")
     run.add_argument("--run-name", default=None, help="name of the run folder under logs/ (default: date-time)")
-    run.add_argument("--strategy", default="default", choices=("default", "mirrored", "multiworker", "tpu"),
+    run.add_argument("--strategy", default="default", choices=STRATEGIES,
                      help="tf.distribute strategy (multiworker reads TF_CONFIG)")
     run.add_argument("--tpu", default=None, help="Cloud TPU name or grpc:// address for --strategy tpu")
     run.add_argument("--quiet", action="store_true", help="one line per epoch instead of progress bars")

@@ -20,3 +20,4 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 EXPORT_FORMATS = ("saved_model", "tflite", "keras", "web")  # web: the draw page running the TFLite model
 QUANTIZATIONS = ("float16", "int8")
 QUANTIZABLE_FORMATS = ("tflite", "web")  # the formats whose weights QUANTIZATIONS shrink
+STRATEGIES = ("default", "mirrored", "multiworker", "tpu")  # keras_s2p.distribute.make_strategy's names

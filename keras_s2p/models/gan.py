@@ -181,8 +181,7 @@ class SketchToPhotoGAN(keras.Model):
                                         for opt in (g_optimizer, d_optimizer))
         if g_optimizer is d_optimizer:
             raise ConfigError("g_optimizer and d_optimizer must be two different optimizer instances")
-        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            multiworker_fit.apply()  # Keras' own fit() fails under this strategy (keras_s2p.compat.multiworker_fit)
+        multiworker_fit.apply_for(self.distribute_strategy)  # Keras' own fit() fails under multi-worker strategies
         self._compile_kwargs = dict(kwargs)
         super().compile(optimizer=g_optimizer, **kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
