@@ -2,6 +2,7 @@
 commands."""
 
 import argparse
+import sys
 
 from keras_s2p import options as kinds
 
@@ -34,6 +35,22 @@ def add_arguments(group, options):
             parse = argument_type(option.type) if option.type is not None else None
             group.add_argument(option.cli_flag, dest=option.name, type=parse, choices=option.choices,
                                default=option.default, help=option.help + shown)
+
+
+class _RenamedFlag(argparse.Action):
+    def __init__(self, option_strings, dest, new, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help=argparse.SUPPRESS, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog}: warning: {option_string} is deprecated here, use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, True)
+
+
+def add_renamed_flag(parser, old, new):
+    """Keep the old spelling `old` of the ``store_true`` flag `new` working, hidden from ``--help``, with a one-line
+    deprecation notice on stderr when used."""
+    parser.add_argument(old, dest=new.lstrip("-").replace("-", "_"), action=_RenamedFlag, new=new)
 
 
 def add_side_by_side(parser):
