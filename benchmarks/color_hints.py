@@ -32,9 +32,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_s2p as s2p  # noqa: E402
+from keras_s2p.cli.options import count_or_fraction  # noqa: E402
 from keras_s2p.hints import hints_from_photo, recolor  # noqa: E402
 from keras_s2p.metrics import EVAL_METRICS  # noqa: E402
-from keras_s2p.options import MODEL_DEFAULTS, count_or_fraction  # noqa: E402
+from keras_s2p.models.gan_options import MODEL_DEFAULTS  # noqa: E402
 
 CORES = os.cpu_count() or 1
 THROUGHPUT_BATCH = 4

@@ -5,7 +5,7 @@ Prints, for the default generator (``SketchToPhotoGAN`` defaults: 32 base filter
 BatchNorm) at 128²: batch-1 latency unfolded and with BatchNorm folded into the convolutions
 (`keras_s2p.models.fold_batch_norm`), each in float32 and mixed bfloat16; the server's whole photo path
 (``DrawModel.photo_png``: PNG decode, resize, folded float32 generator, PNG encode) for the page's 256² canvas PNG;
-one HTTP POST /photo from Python; and in Debian's headless Chromium (driven as in ``tests/draw_browser.py``) the
+one HTTP POST /photo from Python; and in Debian's headless Chromium (driven as in ``tests/support/draw_browser.py``) the
 time from a finished mouse stroke to the new photo on screen, as the page itself measures it. Then the CPU and the
 load average before and after: on a shared machine every wall-clock time rises with the load.
 
@@ -33,7 +33,7 @@ from keras_s2p.draw.inference import DrawModel  # noqa: E402
 from keras_s2p.draw.server import DrawServer  # noqa: E402
 from keras_s2p.models.fold_batch_norm import fold_batch_norm  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 from draw_browser import draw_page  # noqa: E402
 
 CANVAS = 256

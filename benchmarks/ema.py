@@ -17,9 +17,10 @@ import time
 import keras
 import tensorflow as tf
 
+from keras_s2p.data.run_data import calibration_sample, data_loader
 from keras_s2p.evaluation import evaluate_generator
 from keras_s2p.models.precise_batch_norm import recalibrate
-from keras_s2p.training import calibration_sample, data_loader, train
+from keras_s2p.training import train
 
 
 class MovingAverages(keras.callbacks.Callback):

@@ -12,9 +12,9 @@ import json
 import sys
 import time
 
+from keras_s2p.data.run_data import calibration_sample, data_loader
 from keras_s2p.evaluation import evaluate_generator
 from keras_s2p.models.gan import SketchToPhotoGAN
-from keras_s2p.training import calibration_sample, data_loader
 
 
 def main(run_dir, checkpoint, batches=50):

@@ -11,9 +11,9 @@ import argparse
 
 import numpy as np
 
-from keras_s2p.cli.model_file import load_generator
 from keras_s2p.data import paired_dataset, sketchify
 from keras_s2p.evaluation import evaluate_generator
+from keras_s2p.model_file import load_generator
 
 
 def main():

@@ -1,7 +1,7 @@
 """The README's ``s2p draw`` screenshot: a built-in dataset sketch the model never trained on, uploaded to the page
 in headless Chromium, and a circle drawn beside it with the mouse (the model paints it as a red ball).
 
-Needs: a clone of this repository (the page is driven by its tests/draw_browser.py), Playwright for Python
+Needs: a clone of this repository (the page is driven by its tests/support/draw_browser.py), Playwright for Python
 (``pip install -e ".[dev]"``) and Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``; never
 ``playwright install``).
 Usage: python examples/draw_screenshot.py logs/demo/generator.keras draw.png
@@ -17,14 +17,14 @@ from keras_s2p.cli.quiet_tensorflow import import_tensorflow
 
 if len(sys.argv) != 3:
     sys.exit(__doc__.strip().splitlines()[-2])
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 import_tensorflow()  # TensorFlow without its start-up log lines, as the s2p command does
 
 from draw_browser import draw_page  # noqa: E402
-from keras_s2p.cli.model_file import load_generator  # noqa: E402
 from keras_s2p.data import builtin_pairs, save_image  # noqa: E402
 from keras_s2p.draw.inference import DrawModel  # noqa: E402
 from keras_s2p.draw.server import DrawServer  # noqa: E402
+from keras_s2p.model_file import load_generator  # noqa: E402
 
 generator, size = load_generator(sys.argv[1])
 server = DrawServer(("127.0.0.1", 0), DrawModel(generator, size)).serve_in_thread()

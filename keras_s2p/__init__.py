@@ -8,7 +8,7 @@ Example:
     >>> import keras_s2p as s2p
     >>> gan = s2p.SketchToPhotoGAN(image_size=128)
     >>> gan.compile()
-    >>> gan.fit(train_ds, epochs=1000, validation_data=val_ds)
+    >>> gan.fit(train_ds, epochs=200, validation_data=val_ds)
 """
 
 import importlib
@@ -23,6 +23,7 @@ _LAZY = {
     "build_generator": ("keras_s2p.models.generator", "build_generator"),
     "build_critic": ("keras_s2p.models.critic", "build_critic"),
     "train": ("keras_s2p.training", "train"),
+    "load_generator": ("keras_s2p.model_file", "load_generator"),
 }
 _SUBMODULES = ("callbacks", "data", "distribute", "evaluation", "export", "hints", "losses", "metrics", "precision",
                "runs")

@@ -41,9 +41,9 @@ import tempfile
 
 import tensorflow as tf
 
-from keras_s2p.errors import ConfigError
+from keras_s2p.errors import ConfigError, first_line
+from keras_s2p.models.choices import STRATEGIES
 
-STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 LR_RULES = ("sqrt", "linear", "none")
 
 _STARTUP_HINT = (
@@ -72,9 +72,15 @@ def make_strategy(name_or_strategy="default", tpu=None):
         >>> strategy = make_strategy("mirrored")
         >>> strategy.num_replicas_in_sync   # number of GPUs (1 on a CPU-only machine)
     """
+    strategy = _strategy(name_or_strategy, tpu)
+    from keras_s2p.compat import multiworker_fit  # imports Keras: only once the strategy exists
+
+    multiworker_fit.apply_for(strategy)
+    return strategy
+
+
+def _strategy(name_or_strategy, tpu):
     if isinstance(name_or_strategy, tf.distribute.Strategy):
-        if isinstance(name_or_strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            _apply_multiworker_fix()
         return name_or_strategy
     if not isinstance(name_or_strategy, str) or name_or_strategy.lower() not in STRATEGIES:
         raise ConfigError(f"strategy={name_or_strategy!r} is not one of {STRATEGIES} or a tf.distribute.Strategy")
@@ -91,13 +97,11 @@ def make_strategy(name_or_strategy="default", tpu=None):
             except ValueError as e:
                 raise ConfigError(f"TF_CONFIG is not valid JSON ({e}); see docs/distributed.md") from None
         try:
-            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            return tf.distribute.MultiWorkerMirroredStrategy()
         except (RuntimeError, ValueError) as e:
-            message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            message = first_line(e, None)
             hint = f"; {_STARTUP_HINT}" if "startup" in message or "initialized" in message else ""
             raise ConfigError(f"cannot create MultiWorkerMirroredStrategy: {message}{hint}") from None
-        _apply_multiworker_fix()
-        return strategy
     # "tpu"
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu or "")
@@ -105,14 +109,7 @@ def make_strategy(name_or_strategy="default", tpu=None):
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
     except Exception as e:  # noqa: BLE001 - every failure here means "no usable TPU"
-        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ConfigError(f"no TPU available (tpu={tpu!r}): {message}") from None
-
-
-def _apply_multiworker_fix():
-    from keras_s2p.compat import multiworker_fit
-
-    multiworker_fit.apply()
+        raise ConfigError(f"no TPU available (tpu={tpu!r}): {first_line(e, None)}") from None
 
 
 def _task(strategy=None):
@@ -207,7 +204,7 @@ def scale_learning_rate(base_learning_rate, replicas, rule="sqrt"):
     """Learning rate for `replicas` times the batch the base rate was tuned on.
 
     Args:
-        base_learning_rate: the rate tuned on one device (e.g. 1e-4 for the WGAN-GP Adam).
+        base_learning_rate: the rate tuned on one device (e.g. 2e-4, the default Adam rate).
         replicas: the factor by which the global batch grew (``strategy.num_replicas_in_sync``).
         rule: ``"sqrt"`` (recommended for Adam: ``lr * sqrt(replicas)``), ``"linear"`` (``lr * replicas``, the
             SGD rule) or ``"none"``.

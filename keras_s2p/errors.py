@@ -19,3 +19,15 @@ class WeightsUnavailableError(S2PError, OSError):
 
 class ConfigError(S2PError, ValueError):
     """An invalid argument or configuration value."""
+
+
+def first_line(error, limit=200):
+    """The first non-blank line of `error`'s message (its type name when the message is empty), cut to `limit`
+    characters: what a one-line error message quotes of a library's multi-line exception.
+
+    Example:
+        >>> first_line(ValueError("\\nshapes differ\\n  at layer conv1"))
+        'shapes differ'
+    """
+    line = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    return line[:limit]

@@ -32,9 +32,10 @@ import tensorflow as tf
 from keras_s2p.atomic import atomic_path, atomic_write_bytes
 from keras_s2p.draw import runtime
 from keras_s2p.draw.web import write_web_folder
-from keras_s2p.errors import ConfigError, S2PError
+from keras_s2p.errors import ConfigError, S2PError, first_line
 from keras_s2p.hints import HINT_CHANNELS, hints_from_rgba, takes_hints
 from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZABLE_FORMATS, QUANTIZATIONS
+from keras_s2p.pixels import from_pixels, to_uint8
 
 
 def float32_generator(generator):
@@ -65,8 +66,8 @@ def _tflite_bytes(function, quantize):
     try:
         return converter.convert()
     except Exception as error:  # the converter raises several types, with pages of MLIR diagnostics
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        reason = next((line for line in lines if "error:" in line), lines[0] if lines else type(error).__name__)
+        lines = (line.strip() for line in str(error).splitlines())
+        reason = next((line for line in lines if "error:" in line), None) or first_line(error)
         raise S2PError(f"TFLite conversion failed: {reason[:300]}") from None
 
 
@@ -78,25 +79,20 @@ def _serving_functions(generator, image_size):
     def run(sketches, hints):
         return tf.cast(generator(sketches if hints is None else [sketches, hints], training=False), tf.float32)
 
-    def to_photo_uint8(photos):
-        photos = (photos + 1.0) * 127.5
-        return tf.cast(tf.clip_by_value(tf.round(photos), 0.0, 255.0), tf.uint8)
-
     def rgba_hints(hints):
         return None if hints is None else hints_from_rgba(hints, image_size)
 
     def serve(images, hints=None):
         input_size = tf.shape(images)[1:3]
-        sketches = tf.image.resize(tf.cast(images, tf.float32), size, antialias=True) / 127.5 - 1.0
+        sketches = from_pixels(tf.image.resize(tf.cast(images, tf.float32), size, antialias=True))
         photos = run(sketches, rgba_hints(hints))
-        return {"photos": to_photo_uint8(tf.image.resize(photos, input_size))}
+        return {"photos": to_uint8(tf.image.resize(photos, input_size))}
 
     def serve_float(sketches, hints=None):
         return {"photos": run(sketches, hints)}
 
     def serve_fixed_uint8(images, hints=None):
-        sketches = tf.cast(images, tf.float32) / 127.5 - 1.0
-        return {"photos": to_photo_uint8(run(sketches, rgba_hints(hints)))}
+        return {"photos": to_uint8(run(from_pixels(images), rgba_hints(hints)))}
 
     return serve, serve_float, serve_fixed_uint8
 

@@ -4,11 +4,10 @@ A hint tensor is float32 ``(B, H, W, 4)`` in [0, 1]: RGB colour and an alpha mas
 0 where alpha is 0). Training draws hints from the real photo (`sample_hints`): none with probability
 `NO_HINT_PROB`, else ``1 + Geometric(1 / MEAN_HINTS)`` square patches (at most `MAX_HINTS`), each filled with the
 photo's mean colour under it, so one model works with and without hints. A share of the hinted photos are
-recoloured first (`recolor`: a random hue rotation and saturation; ``hint_recolor`` in `keras_s2p.options`): without
-it a generator learns each training photo's colours from its sketch and follows only hints of the colours it
-expects. `hints_from_photo` takes exactly K such
-patches (for measuring), `hints_from_rgba` and `read_hints` turn a drawn RGBA image (transparent = no hint) into
-hints.
+recoloured first (`recolor`: a random hue rotation and saturation; ``hint_recolor`` in
+`keras_s2p.models.gan_options`): without it a generator learns each training photo's colours from its sketch and
+follows only hints of the colours it expects. `hints_from_photo` takes exactly K such patches (for measuring),
+`hints_from_rgba` and `read_hints` turn a drawn RGBA image (transparent = no hint) into hints.
 
 Example:
     >>> hints = read_hints("hints.png", 128)[None]                     # (1, 128, 128, 4)

@@ -8,12 +8,12 @@ import keras
 import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
-from keras_s2p.options import MODEL_DEFAULTS
+from keras_s2p.models.gan_options import MODEL_DEFAULTS
+from keras_s2p.pixels import pixel_values
 from keras_s2p.precision import dtype_policy_scope
 from keras_s2p.pretrained import load_vgg19
 
 DEFAULT_PERCEPTUAL_LAYERS = MODEL_DEFAULTS["perceptual_layers"]
-# pix2pixHD's per-layer weights: deeper (coarser) features count more.
 DEFAULT_PERCEPTUAL_LAYER_WEIGHTS = MODEL_DEFAULTS["perceptual_layer_weights"]
 
 
@@ -115,7 +115,7 @@ class PerceptualLoss:
 
     def preprocess(self, images):
         """Map images from [-1, 1] to VGG19's expected input (BGR, ImageNet mean removed, float32)."""
-        return keras.applications.vgg19.preprocess_input((_f32(images) + 1.0) * 127.5)
+        return keras.applications.vgg19.preprocess_input(pixel_values(_f32(images)))
 
     def extract(self, images):
         """Return the list of VGG19 feature maps of `images` (in [-1, 1]); reuse it to avoid recomputing."""

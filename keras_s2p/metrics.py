@@ -11,8 +11,8 @@ Example:
 from typing import NamedTuple
 
 import keras
-from keras.src.trainers.compile_utils import MetricsList  # the container Keras' "auto" mode reads directions from
 
+from keras_s2p.compat.metric_directions import MetricsList, set_direction
 from keras_s2p.image_metrics import l1_per_image, psnr_per_image, ssim_per_image
 
 
@@ -84,5 +84,5 @@ def trackers(metrics, name):
     for metric_name, metric in metrics.items():
         means[metric_name] = keras.metrics.Mean(name=metric_name)
         if metric.direction is not None:
-            means[metric_name]._direction = metric.direction  # read by Keras' MonitorCallback in mode "auto"
+            set_direction(means[metric_name], metric.direction)
     return means, TrackerList(list(means.values()), name=name)

@@ -1,16 +1,29 @@
-"""Named training settings for ``s2p train --preset NAME``; explicit command-line flags override them.
+"""Named training settings for ``s2p train --preset NAME`` and ``train(**preset(NAME))``, as plain data: each
+`Preset` is a dict of option names (`keras_s2p.models.gan_options`, `keras_s2p.options`) to values, with its
+description. Explicit command-line flags override them. Numbers behind the ``faces`` preset are in
+``benchmarks/QUALITY.md``; ``demo`` is measured by ``benchmarks/demo_quality.py``.
 
-Each preset maps option names of `keras_s2p.options` to values. Numbers behind the
-``faces`` preset are in ``benchmarks/QUALITY.md``; ``demo`` is measured by ``benchmarks/demo_quality.py``.
+Example:
+    >>> gan, history, run = train("data/faces", **preset("faces"))
 """
 
 from keras_s2p.errors import ConfigError
 
+
+class Preset(dict):
+    """Settings (option name -> value) with a one-line `description` (shown by ``s2p train --help``)."""
+
+    def __init__(self, description, **settings):
+        super().__init__(settings)
+        self.description = description
+
+
 PRESETS = {
-    "default": {},
+    "default": Preset("general settings for any paired data"),
     # The design this project grew from, for comparison: BatchNorm encoder-decoder without skips, transposed
     # upsampling, a critic on photos alone with 5 steps per generator step, batch 16, Adam 1e-4, 1000 epochs.
-    "seed": dict(
+    "seed": Preset(
+        "the original design, for comparison",
         skip_connections=False,
         generator_norm="batch",
         upsampling="transpose",
@@ -24,7 +37,8 @@ PRESETS = {
     ),
     # About a hundred aligned face sketch/photo pairs at 128x128 (CUHK CUFS). Strong without a pretrained network;
     # the VGG19 perceptual term (default weight) joins in where its ImageNet weights are available.
-    "faces": dict(
+    "faces": Preset(
+        "~100 aligned face pairs at 128x128",
         image_size=128,
         batch_size=4,
         skip_connections=True,
@@ -38,7 +52,8 @@ PRESETS = {
     # ``s2p demo``: the built-in shapes, small networks, about 3 minutes of 2 CPU cores. No augmentation: the
     # built-in photos follow from their sketches (a mirrored photo would move the light), and 512 generated pairs
     # do not overfit in 12 epochs. Measured with benchmarks/demo_quality.py (docs: Benchmarks and quality).
-    "demo": dict(
+    "demo": Preset(
+        "s2p demo's few minutes on the built-in shapes",
         image_size=64,
         epochs=12,
         batch_size=4,
@@ -56,16 +71,10 @@ PRESETS = {
         perceptual_weight=0.0,
     ),
 }
-PRESET_HELP = {
-    "default": "general settings for any paired data",
-    "seed": "the original design, for comparison",
-    "faces": "~100 aligned face pairs at 128x128",
-    "demo": "s2p demo's few minutes on the built-in shapes",
-}
 
 
 def preset(name):
-    """The settings of preset `name`.
+    """The settings of preset `name`, as a plain dict.
 
     Raises:
         ConfigError: unknown preset.

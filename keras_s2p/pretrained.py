@@ -10,7 +10,7 @@ import os
 
 import keras
 
-from keras_s2p.errors import WeightsUnavailableError
+from keras_s2p.errors import WeightsUnavailableError, first_line
 
 VGG19_NOTOP_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_V3_NOTOP_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -32,7 +32,7 @@ def _load(application, weights, cache_file, how_to_skip, **kwargs):
     try:
         return application(include_top=False, weights=weights, **kwargs)
     except Exception as error:  # the downloader raises plain Exception on network failure
-        reason = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}" if str(error) else type(error).__name__
+        reason = f"{type(error).__name__}: {first_line(error, 120)}" if str(error).strip() else type(error).__name__
         if weights == "imagenet":
             raise WeightsUnavailableError(
                 f"cannot download the {name} ImageNet weights (no internet?): put {cache_file} at "

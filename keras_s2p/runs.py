@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from keras_s2p.atomic import atomic_write_bytes, atomic_write_text
-from keras_s2p.errors import S2PError
+from keras_s2p.errors import ConfigError, S2PError
 
 RUN_NAME_FORMAT = "%Y%m%d-%H%M%S"
 MIN_FREE_BYTES = 100 * 2**20  # room for a few checkpoints of a default-size model
@@ -122,6 +122,26 @@ class RunFolder:
                 f"run folder {self.path} is on a disk with only {free / 2**20:.0f} MiB free "
                 f"(need {min_free_bytes / 2**20:.0f} MiB)"
             )
+
+    def check_resume(self, settings, keys):
+        """Check that resuming this run with `settings` keeps the values of `keys` it was started with.
+
+        Args:
+            settings: the new run's settings (as written by `write_config`).
+            keys: the settings that decide what the run's backup holds (architecture, optimizer variables).
+
+        Raises:
+            ConfigError: a key whose value differs from the recorded one (each one named, old -> new).
+        """
+        previous = self.read_config()
+        if previous is None:
+            return
+        before = previous.get("hyperparameters", {})
+        changed = [f"{key} {before.get(key)!r} -> {settings.get(key)!r}" for key in keys
+                   if key in before and key in settings and before[key] != settings[key]]
+        if changed:
+            raise ConfigError(f"run folder {self.path} was started with other settings ({'; '.join(changed)}); "
+                              f"use the same settings to resume it or another --run-dir")
 
     def read_config(self):
         """The ``config.json`` contents, or ``None`` when there is none yet."""

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_s2p.errors import ConfigError
+
 
 @keras.saving.register_keras_serializable(package="keras_s2p")
 class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -30,3 +32,31 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "constant_steps": self.constant_steps,
                 "decay_steps": self.decay_steps}
+
+
+def whole_decay_epochs(lr_decay_epochs, epochs):
+    """`lr_decay_epochs` as a whole number of epochs (a fraction of `epochs` when between 0 and 1).
+
+    Raises:
+        ConfigError: not a whole number of epochs between 0 and `epochs`, nor a fraction between 0 and 1.
+    """
+    decay_epochs = round(lr_decay_epochs * epochs) if 0 < lr_decay_epochs < 1 else lr_decay_epochs
+    if not (0 <= decay_epochs <= epochs and float(decay_epochs).is_integer()):
+        raise ConfigError(f"lr_decay_epochs={lr_decay_epochs} must be a whole number of epochs between 0 and "
+                          f"epochs={epochs}, or a fraction between 0 and 1")
+    return decay_epochs
+
+
+def decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, train_ds, critic_steps):
+    """Both rates as `ConstantThenLinearDecay`: constant, then falling linearly to 0 over the last `decay_epochs`
+    (counted in each optimizer's own steps: the critic takes `critic_steps` per generator step); constant
+    throughout when it is 0.
+
+    Raises:
+        ConfigError: `train_ds` has no known length.
+    """
+    steps = int(train_ds.cardinality())
+    if steps < 1:
+        raise ConfigError("training needs a dataset of known length (for the learning-rate schedule)")
+    return tuple(ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
+                 for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps)))

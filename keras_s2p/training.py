@@ -6,11 +6,9 @@ same folder), and writes ``model.keras`` and ``generator.keras``.
 """
 
 
-import numpy as np
-
 from keras_s2p.atomic import remove_leftovers
 from keras_s2p.errors import ConfigError
-from keras_s2p.options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, default_downsamples
+from keras_s2p.models.gan_options import ARCHITECTURE_KEYS, MODEL_DEFAULTS, default_downsamples
 from keras_s2p.options import TRAINING_DEFAULTS as DEFAULTS
 
 
@@ -63,7 +61,7 @@ def train(
         sketch_style: restyle the training sketches (`keras_s2p.data.sketch_style`).
         xdog_mix: probability of training on the XDoG drawing of the photo instead of the sketch.
         builtin_pairs: number of pairs of the built-in dataset.
-        g_learning_rate, d_learning_rate: Adam learning rates (beta_1 0.5, beta_2 0.9).
+        g_learning_rate, d_learning_rate: Adam learning rates (`keras_s2p.models.gan.default_optimizer`).
         lr_decay_epochs: decay both learning rates linearly to 0 over the last this many epochs, or over this
             fraction of `epochs` when between 0 and 1 (pix2pix's schedule,
             `keras_s2p.schedules.ConstantThenLinearDecay`); 0 keeps them constant.
@@ -76,7 +74,7 @@ def train(
         callbacks: extra Keras callbacks, run after the default ones.
         verbose: passed to ``fit``.
         deterministic: ``tf.config.experimental.enable_op_determinism()`` for this process, so the same command
-            gives the same weights (slower on some ops; see the README's "Reliability" section).
+            gives the same weights (slower on some ops; see docs/training.md, "Reliability").
         **model_options: `SketchToPhotoGAN` arguments (image_size, critic_steps, loss weights, precision, ...).
 
     Returns:
@@ -100,10 +98,11 @@ def train(
 
         tf.config.experimental.enable_op_determinism()
 
-    from keras_s2p.models.gan import SketchToPhotoGAN
+    from keras_s2p.data.run_data import data_loader
     from keras_s2p.runs import RunFolder
+    from keras_s2p.schedules import decaying_rates, whole_decay_epochs
 
-    decay_epochs = _decay_epochs(lr_decay_epochs, epochs)
+    decay_epochs = whole_decay_epochs(lr_decay_epochs, epochs)
     if not 0.0 <= ema_momentum < 1.0:
         raise ConfigError(f"ema_momentum={ema_momentum} must be in [0, 1) (0: no moving averages)")
     run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
@@ -117,7 +116,8 @@ def train(
                     d_learning_rate=d_learning_rate, lr_decay_epochs=lr_decay_epochs, ema_momentum=ema_momentum,
                     side_by_side=side_by_side,
                     strategy=type(strategy).__name__)
-    _check_resume_matches(run, settings)
+    # The architecture, and whether the generator optimizer keeps averages, decide what the backup holds.
+    run.check_resume(settings, keys=(*ARCHITECTURE_KEYS, "ema_momentum"))
 
     # A short last batch could leave a replica with no samples, which TensorFlow's convolutions reject.
     split = dict(image_size=image_size, batch_size=global_batch_size(batch_size, strategy),
@@ -130,13 +130,12 @@ def train(
     # Always schedules (constant when decay_epochs is 0): the optimizers then hold the same variables whatever
     # the decay, so a run resumed or extended with other --epochs restores their state.
     critic_steps = model_options.get("critic_steps", MODEL_DEFAULTS["critic_steps"])
-    g_learning_rate, d_learning_rate = _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs,
-                                                        train_ds, critic_steps)
+    g_learning_rate, d_learning_rate = decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs,
+                                                      train_ds, critic_steps)
     keras.utils.set_random_seed(seed)
     with strategy.scope():
-        gan, perceptual_note = _build_and_compile(
-            SketchToPhotoGAN, model_options, g_learning_rate, d_learning_rate, ema_momentum, require_perceptual
-        )
+        gan, perceptual_note = _build_and_compile(model_options, g_learning_rate, d_learning_rate, ema_momentum,
+                                                  require_perceptual)
     settings["perceptual_weight"] = gan.perceptual_weight
     settings["perceptual"] = perceptual_note
     chief = is_chief(strategy)
@@ -161,34 +160,14 @@ def train(
     return gan, history, run
 
 
-def _decay_epochs(lr_decay_epochs, epochs):
-    """`lr_decay_epochs` as a whole number of epochs (a fraction of `epochs` when between 0 and 1)."""
-    decay_epochs = round(lr_decay_epochs * epochs) if 0 < lr_decay_epochs < 1 else lr_decay_epochs
-    if not (0 <= decay_epochs <= epochs and float(decay_epochs).is_integer()):
-        raise ConfigError(f"lr_decay_epochs={lr_decay_epochs} must be a whole number of epochs between 0 and "
-                          f"epochs={epochs}, or a fraction between 0 and 1")
-    return decay_epochs
-
-
-def _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, train_ds, critic_steps):
-    """Both rates constant, then decaying linearly to 0 over the last `decay_epochs` (counted in each optimizer's
-    own steps: the critic takes `critic_steps` per generator step); constant throughout when it is 0."""
-    from keras_s2p.schedules import ConstantThenLinearDecay
-
-    steps = int(train_ds.cardinality())
-    if steps < 1:
-        raise ConfigError("training needs a dataset of known length (for the learning-rate schedule)")
-    return tuple(ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
-                 for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps)))
-
-
 def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every, checkpoint_every):
     """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay."""
-    from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
+    from keras_s2p.callbacks import ResumeDataRandomness, SafeBackupAndRestore, default_callbacks
+    from keras_s2p.data.run_data import calibration_sample, first_examples
     from keras_s2p.metrics import BEST_MONITOR
     from keras_s2p.models.precise_batch_norm import batch_norm_layers
 
-    sample_data = _first_examples(val_ds if val_ds is not None else train_ds, num_samples)
+    sample_data = first_examples(val_ds if val_ds is not None else train_ds, num_samples)
     calibration = calibration_sample(load) if batch_norm_layers(gan.generator) else None
     run_callbacks = default_callbacks(callback_dir, sample_data, sample_every=sample_every,
                                       checkpoint_every=checkpoint_every or sample_every,
@@ -196,7 +175,7 @@ def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sampl
                                       calibration_data=calibration,
                                       average_weights=getattr(gan.g_optimizer, "use_ema", False))
     backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
-    return [*run_callbacks, _resume_data_randomness(train_ds, backup)]
+    return [*run_callbacks, ResumeDataRandomness(train_ds, backup)]
 
 
 def _save_final(gan, run, strategy):
@@ -209,93 +188,13 @@ def _save_final(gan, run, strategy):
             model.save(tmp)
 
 
-ITERATORS_PER_EPOCH = 2  # dataset iterators Keras' fit() creates per epoch (one read, one at the end)
+def _build_and_compile(model_options, g_learning_rate, d_learning_rate, ema_momentum, require_perceptual):
+    """The compiled GAN, and how its perceptual term stands (on, off, or disabled for missing VGG19 weights)."""
+    from keras_s2p.models.gan import SketchToPhotoGAN, default_optimizer
 
-
-def _resume_data_randomness(dataset, backup):
-    """A callback that, on resume, advances `dataset`'s per-epoch shuffle and augmentation randomness.
-
-    The pipeline reshuffles and re-draws its augmentation at each new iterator, from seed generators that a new
-    process starts at epoch 0. Keras 3.15's ``fit`` creates `ITERATORS_PER_EPOCH` iterators per epoch (measured;
-    ``tests/test_reliability_resume.py`` fails if that changes). Creating and dropping as many iterators as the
-    completed epochs used (cheap: no element is read) makes the resumed epoch ``k`` see the same order and crops
-    as epoch ``k`` of an uninterrupted run. Placed after `backup` (a `SafeBackupAndRestore`), whose
-    ``restored_epoch`` it reads.
-    """
-    import keras
-
-    class _Advance(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            for _ in range(ITERATORS_PER_EPOCH * (backup.restored_epoch or 0)):
-                iter(dataset)
-
-    return _Advance()
-
-
-def data_loader(data, side_by_side, builtin_pairs, split):
-    """``load(augment=..., shuffle=...) -> (datasets, fingerprint)`` for the run's data and split."""
-    from keras_s2p import data as s2p_data
-
-    def load(**options):
-        if data is None:
-            return (s2p_data.builtin_dataset(num_pairs=builtin_pairs, **split, **options),
-                    f"builtin:{builtin_pairs}:{split['image_size']}:{split['seed']}")
-        pairs = s2p_data.find_pairs(data, side_by_side=side_by_side)
-        return (s2p_data.paired_dataset(pairs, side_by_side=side_by_side, **split, **options),
-                s2p_data.fingerprint(pairs))
-
-    return load
-
-
-CALIBRATION_BATCHES = 50  # batches of training pairs per precise-BatchNorm recalibration
-
-
-def calibration_sample(load):
-    """A fixed sample of the training pairs, unaugmented and spread evenly over them, for precise BatchNorm.
-
-    Built as a second pipeline so recalibrating never advances the training pipeline's seeded shuffling (exact
-    resume replays it); it decodes and caches only the sampled pairs.
-    """
-    def train_part(**options):
-        datasets, _ = load(augment=False, shuffle=False, validate=False, **options)
-        return datasets[0] if isinstance(datasets, tuple) else datasets
-
-    every = max(1, int(train_part().cardinality()) // CALIBRATION_BATCHES)  # lazy: nothing decoded yet
-    return train_part(every=every).take(CALIBRATION_BATCHES)
-
-
-def _first_examples(dataset, count):
-    sketches, photos = [], []
-    for sketch, photo in dataset.unbatch().take(count):
-        sketches.append(sketch.numpy())
-        photos.append(photo.numpy())
-    return np.stack(sketches), np.stack(photos)
-
-
-def _check_resume_matches(run, settings):
-    previous = run.read_config()
-    if previous is None:
-        return
-    before = previous.get("hyperparameters", {})
-    # The architecture, and whether the generator optimizer keeps averages, decide what the backup holds.
-    changed = [f"{key} {before.get(key)!r} -> {settings.get(key)!r}" for key in (*ARCHITECTURE_KEYS, "ema_momentum")
-               if key in before and key in settings and before[key] != settings[key]]
-    if changed:
-        raise ConfigError(f"run folder {run.path} was started with other settings ({'; '.join(changed)}); "
-                          f"use the same settings to resume it or another --run-dir")
-
-
-def _build_and_compile(model_class, model_options, g_learning_rate, d_learning_rate, ema_momentum,
-                       require_perceptual):
-    import keras
-
-    gan = model_class(**model_options)
-    gan.compile(
-        g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5, beta_2=0.9, use_ema=ema_momentum > 0,
-                                          ema_momentum=ema_momentum),
-        d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5, beta_2=0.9),
-        require_perceptual=require_perceptual,
-    )
+    gan = SketchToPhotoGAN(**model_options)
+    gan.compile(g_optimizer=default_optimizer(g_learning_rate, use_ema=ema_momentum > 0, ema_momentum=ema_momentum),
+                d_optimizer=default_optimizer(d_learning_rate), require_perceptual=require_perceptual)
     if gan.perceptual_disabled:
         return gan, f"disabled: {gan.perceptual_disabled}"
     weight = model_options.get("perceptual_weight", MODEL_DEFAULTS["perceptual_weight"])

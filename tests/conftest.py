@@ -1,13 +1,17 @@
 """Shared fixtures: tiny model settings and random paired data, so every test runs in seconds on 2 CPU cores."""
 
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Shared helpers (tiny_settings, draw_browser, distributed_worker) import by their plain names from any test folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-import pytest
-import tensorflow as tf
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
-from tiny_settings import TINY, random_pairs
+from tiny_settings import TINY, random_pairs  # noqa: E402
 
 
 @pytest.fixture

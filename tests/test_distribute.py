@@ -14,7 +14,7 @@ from keras_s2p import ConfigError
 from keras_s2p import distribute as dist
 from keras_s2p.compat import multiworker_fit
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_worker.py")
+WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "distributed_worker.py")
 
 
 def _tf_config(monkeypatch, task_type, index, chief=False):

@@ -1,6 +1,7 @@
 """MultiWorkerMirroredStrategy on the CPU: two worker processes on 127.0.0.1 (TF_CONFIG), bounded by timeouts.
 
-Each test starts `tests/distributed_worker.py` twice, one process per worker, and always kills both in `finally`.
+Each test starts `tests/support/distributed_worker.py` twice, one process per worker, and always kills both in
+`finally`.
 """
 
 import json
@@ -14,7 +15,7 @@ import pytest
 
 pytestmark = pytest.mark.slow  # subprocess-heavy
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_worker.py")
+WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "distributed_worker.py")
 TIMEOUT_S = 900  # a hang guard only (measured 30-70 s per test on 2 shared cores, more under load): waits end on events
 
 

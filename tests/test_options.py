@@ -1,10 +1,12 @@
 import inspect
+import re
 
 import pytest
 
-from keras_s2p import SketchToPhotoGAN
+from keras_s2p import ConfigError, SketchToPhotoGAN, build_generator
 from keras_s2p.cli import build_parser
-from keras_s2p.options import MODEL_OPTIONS, TRAINING_OPTIONS
+from keras_s2p.models.gan_options import MODEL_DEFAULTS, MODEL_OPTIONS
+from keras_s2p.options import TRAINING_OPTIONS
 from keras_s2p.training import train
 
 
@@ -33,7 +35,7 @@ def test_saved_config_holds_every_model_option():
 
 
 # The README's "Defaults for any paired data" and "How a training step works", as literals: changing a default in
-# keras_s2p/options.py without changing what the README says fails here.
+# keras_s2p/models/gan_options.py or keras_s2p/options.py without changing what the README says fails here.
 DOCUMENTED_MODEL_DEFAULTS = dict(
     image_size=128, base_filters=32, num_res_blocks=6, skip_connections=True, generator_norm="batch",
     upsampling="resize", critic_output="patch", conditional_critic=True, critic_steps=1, gp_weight=10.0,
@@ -58,3 +60,35 @@ def test_defaults_are_the_documented_ones():
     optimizer.compile()
     adam = optimizer.g_optimizer
     assert (float(adam.learning_rate), adam.beta_1, adam.beta_2) == (pytest.approx(2e-4), 0.5, 0.9)
+def test_docstring_lists_every_model_option_with_its_default():
+    entries = re.split(r"\n {8}(?=\w+: )", SketchToPhotoGAN.__doc__)
+    described = {entry.split(":")[0]: " ".join(entry.split()) for entry in entries}
+    for option in MODEL_OPTIONS:
+        assert f"Default {option.default!r}" in described[option.name], option.name
+
+
+@pytest.mark.parametrize("option", [o for o in MODEL_OPTIONS if o.choices or o.type.rule != "a path or name"],
+                         ids=lambda o: o.name)
+def test_every_model_option_is_validated_by_its_declaration(tiny_kwargs, option):
+    bad = "not-a-choice" if option.choices else {"names": [1], "numbers": ["x"]}.get(option.type.name, -1)
+    with pytest.raises(ConfigError, match=re.escape(f"{option.name}={bad!r} must be {option.rule}")):
+        SketchToPhotoGAN(**{**tiny_kwargs, option.name: bad})
+
+
+def test_build_generator_defaults_are_the_models():
+    generator = inspect.signature(build_generator).parameters
+    for name, argument in generator.items():
+        if name in MODEL_DEFAULTS or name == "norm":
+            assert argument.default == MODEL_DEFAULTS["generator_norm" if name == "norm" else name], name
+
+
+def test_every_preset_is_described_and_names_only_options():
+    from keras_s2p.presets import PRESETS, preset
+
+    known = {o.name for o in (*MODEL_OPTIONS, *TRAINING_OPTIONS)}
+    for name, settings in PRESETS.items():
+        assert settings.description, name
+        assert set(settings) <= known, name
+        assert preset(name) == settings and type(preset(name)) is dict
+    with pytest.raises(ConfigError, match=f"unknown preset 'nope'; choose one of {', '.join(PRESETS)}$"):
+        preset("nope")

@@ -11,8 +11,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_s2p.cli.model_file import load_generator
 from keras_s2p.errors import S2PError
+from keras_s2p.model_file import load_generator
 from keras_s2p.models.gan import SketchToPhotoGAN
 
 TINY = dict(image_size=32, base_filters=4, num_res_blocks=1, critic_filters=4, critic_steps=1, perceptual_weight=0.0,

@@ -109,7 +109,7 @@ def test_sigkill_mid_epoch_then_rerun_resumes_exactly(uninterrupted, tmp_path):
     assert not list(run_dir.rglob(".tmp-*"))  # the kill left no temporary file that a rerun kept
 
     # Determinism (op determinism on): the data order and augmentation of the resumed epochs are those of an
-    # uninterrupted run (see _resume_data_randomness) and the gradient penalty's interpolation weights are seeded
+    # uninterrupted run (see ResumeDataRandomness) and the gradient penalty's interpolation weights are seeded
     # by the saved critic step count, so the resumed run ends with exactly the uninterrupted run's weights.
     assert_same_weights(uninterrupted / "backup" / "latest.weights.h5", run_dir / "backup" / "latest.weights.h5")
 

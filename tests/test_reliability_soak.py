@@ -1,4 +1,4 @@
-"""Reliability, item 7: the soak benchmark keeps working (a few epochs; the 200-epoch figure is in the README)."""
+"""Reliability, item 7: the soak benchmark keeps working (a few epochs; the 200-epoch figure is in docs/training.md)."""
 
 import json
 import os

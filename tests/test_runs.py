@@ -71,3 +71,12 @@ def test_is_resumable(tmp_path):
     run.backup_dir.mkdir(parents=True)
     (run.backup_dir / "latest.weights.h5").write_bytes(b"")
     assert run.is_resumable()
+
+
+def test_check_resume_names_each_changed_key(tmp_path):
+    run = RunFolder(tmp_path / "r")
+    run.check_resume({"image_size": 64}, keys=("image_size",))  # nothing recorded yet: anything goes
+    run.write_config({"image_size": 64, "base_filters": 8, "epochs": 10})
+    run.check_resume({"image_size": 64, "base_filters": 8, "epochs": 20}, keys=("image_size", "base_filters"))
+    with pytest.raises(S2PError, match=r"image_size 64 -> 128; base_filters 8 -> 16\); use the same settings"):
+        run.check_resume({"image_size": 128, "base_filters": 16, "epochs": 10}, keys=("image_size", "base_filters"))

@@ -15,6 +15,7 @@ from keras_s2p.callbacks.defaults import default_callbacks
 from keras_s2p.callbacks.history_csv import HistoryCSV
 from keras_s2p.callbacks.learning_rate_logger import LearningRateLogger
 from keras_s2p.callbacks.loss_curves import LossCurves
+from keras_s2p.callbacks.resume_randomness import ResumeDataRandomness
 from keras_s2p.callbacks.sample_grid import SampleGrid
 from keras_s2p.callbacks.terminate_on_nan import TerminateOnNaN, TrainingDivergedError
 from keras_s2p.models.precise_batch_norm import RecalibrateBatchNorm
@@ -27,6 +28,7 @@ __all__ = [
     "LearningRateLogger",
     "LossCurves",
     "RecalibrateBatchNorm",
+    "ResumeDataRandomness",
     "SafeBackupAndRestore",
     "SampleGrid",
     "TerminateOnNaN",

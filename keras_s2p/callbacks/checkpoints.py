@@ -10,7 +10,7 @@ import keras
 
 from keras_s2p.atomic import _fsync, _temp_sibling, atomic_path, atomic_write_text
 from keras_s2p.compat.saving_skipset import ensure_skipset_cache
-from keras_s2p.errors import ConfigError, S2PError
+from keras_s2p.errors import ConfigError, S2PError, first_line
 from keras_s2p.metrics import BEST_MONITOR
 from keras_s2p.runs import RunFolder
 
@@ -139,8 +139,7 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
                     path = latest
                 self.model.load_weights(path)
             except Exception as error:  # h5py/Keras raise OSError, ValueError, KeyError... for damaged files
-                reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
-                problems.append(f"{path} is damaged or partial ({type(error).__name__}: {reason})")
+                problems.append(f"{path} is damaged or partial ({type(error).__name__}: {first_line(error, 160)})")
                 continue
             if problems:
                 warnings.warn(f"{'; '.join(problems)}: resuming from the previous backup {previous} (epoch {epoch})",

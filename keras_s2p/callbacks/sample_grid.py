@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_s2p import pixels
 from keras_s2p.atomic import atomic_write_bytes
 from keras_s2p.errors import ConfigError
 
@@ -15,7 +16,7 @@ def to_uint8(images):
     images = np.asarray(images, dtype="float32")
     if images.shape[-1] == 1:
         images = np.repeat(images, 3, axis=-1)
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype("uint8")
+    return pixels.to_uint8(images)
 
 
 def make_grid(sketches, generated, photos):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from keras_s2p.options import positive_int
+from keras_s2p.cli.options import positive_int
 from keras_s2p.presets import preset
 
 RECIPE = preset("demo")

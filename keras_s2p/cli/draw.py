@@ -23,9 +23,9 @@ def add_parser(commands):
 
 
 def run_command(args):
-    from keras_s2p.cli.model_file import load_generator
     from keras_s2p.draw.inference import DrawModel
     from keras_s2p.draw.server import LOOPBACK, DrawServer
+    from keras_s2p.model_file import load_generator
 
     if args.model is None:
         raise ConfigError(f"--model FILE is required: {MODEL_FILE} (e.g. s2p draw --model logs/demo/generator.keras)")

@@ -3,8 +3,7 @@
 import json
 from pathlib import Path
 
-from keras_s2p.cli.options import add_model_file, add_side_by_side
-from keras_s2p.options import count_or_fraction, positive_int
+from keras_s2p.cli.options import add_model_file, add_side_by_side, count_or_fraction, positive_int
 
 
 def add_parser(commands):
@@ -31,11 +30,11 @@ def add_parser(commands):
 
 def run_command(args):
     from keras_s2p.atomic import atomic_write_text
-    from keras_s2p.cli.model_file import load_generator
     from keras_s2p.data import paired_dataset
     from keras_s2p.evaluation import evaluate_generator
     from keras_s2p.fid import FIDScorer
     from keras_s2p.metrics import EVAL_METRICS
+    from keras_s2p.model_file import load_generator
     from keras_s2p.pretrained import INCEPTION_V3_NOTOP_FILE, imagenet_weights_cached, keras_cache_path
 
     generator, size = load_generator(args.model, args.image_size)

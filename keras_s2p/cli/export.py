@@ -32,8 +32,8 @@ def add_parser(commands):
 
 
 def run_command(args):
-    from keras_s2p.cli.model_file import load_generator
     from keras_s2p.export import export_model
+    from keras_s2p.model_file import load_generator
 
     generator, size = load_generator(args.model, args.image_size)
     path = export_model(generator, args.output, format=args.format, image_size=size, quantize=args.quantize,

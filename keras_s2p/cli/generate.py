@@ -4,9 +4,8 @@ import glob
 import warnings
 from pathlib import Path
 
-from keras_s2p.cli.options import add_model_file
+from keras_s2p.cli.options import add_model_file, add_renamed_flag, positive_int
 from keras_s2p.errors import DataError, S2PError
-from keras_s2p.options import positive_int
 
 
 def add_parser(commands):
@@ -22,7 +21,8 @@ def add_parser(commands):
                    help="output image file (one input) or folder (written as <name>.png)")
     p.add_argument("--size", choices=("model", "input"), default="model",
                    help="output at the model's size (default) or resized back to each input's size")
-    p.add_argument("--side-by-side", action="store_true", help="write sketch and photo side by side")
+    p.add_argument("--with-sketch", action="store_true", help="write sketch and photo side by side")
+    add_renamed_flag(p, "--side-by-side", "--with-sketch")  # --side-by-side names the sketch half elsewhere
     p.add_argument("--hints", default=None, metavar="HINTS.png",
                    help="colour hints for a model trained with --color-hints: an RGBA image, transparent = no hint, "
                         "resized to the model's size by nearest neighbour; for one sketch (default: no hints)")
@@ -75,9 +75,9 @@ def run_command(args):
     import tensorflow as tf
 
     from keras_s2p.atomic import atomic_path
-    from keras_s2p.cli.model_file import load_generator
     from keras_s2p.data.images import load_image, name_list, resize, save_image
     from keras_s2p.hints import no_hints, read_hints, takes_hints
+    from keras_s2p.model_file import load_generator
 
     inputs = expand_inputs(args.inputs)
     outputs = output_paths(inputs, args.output)
@@ -107,7 +107,7 @@ def run_command(args):
             if args.size == "input":
                 photo = tf.image.resize(photo, original.shape[:2]).numpy()
                 sketch = original
-            image = np.concatenate([sketch, photo], axis=1) if args.side_by_side else photo
+            image = np.concatenate([sketch, photo], axis=1) if args.with_sketch else photo
             with atomic_path(target) as tmp:
                 save_image(image, tmp)
             written += 1

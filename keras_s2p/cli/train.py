@@ -3,9 +3,11 @@
 import argparse
 import sys
 
-from keras_s2p.cli.options import add_side_by_side
-from keras_s2p.options import MODEL_OPTIONS, TRAINING_OPTIONS, add_arguments
-from keras_s2p.presets import PRESET_HELP, PRESETS, preset
+from keras_s2p.cli.options import add_arguments, add_side_by_side
+from keras_s2p.models.choices import STRATEGIES
+from keras_s2p.models.gan_options import MODEL_OPTIONS
+from keras_s2p.options import TRAINING_OPTIONS
+from keras_s2p.presets import PRESETS, preset
 
 DESCRIPTION = ("Train a sketch-to-photo GAN. Writes logs/<run>/ with config.json, tensorboard/, samples/, "
                "checkpoints/, history.csv, loss_curves.png, model.keras and generator.keras. Rerunning the same "
@@ -27,14 +29,14 @@ def add_options(p):
                         "default: the built-in dataset")
     add_side_by_side(p)
     p.add_argument("--preset", choices=tuple(PRESETS), default="default",
-                   help="named settings (" + "; ".join(f"{name}: {text}" for name, text in PRESET_HELP.items())
+                   help="named settings (" + "; ".join(f"{name}: {s.description}" for name, s in PRESETS.items())
                         + "); explicit flags override them")
     training = p.add_argument_group("training")
     add_arguments(training, TRAINING_OPTIONS)
     run = p.add_argument_group("run")
     run.add_argument("--run-dir", default=None, metavar="DIR", help="run folder (default: logs/<run-name>)")
     run.add_argument("--run-name", default=None, help="name of the run folder under logs/ (default: date-time)")
-    run.add_argument("--strategy", default="default", choices=("default", "mirrored", "multiworker", "tpu"),
+    run.add_argument("--strategy", default="default", choices=STRATEGIES,
                      help="tf.distribute strategy (multiworker reads TF_CONFIG)")
     run.add_argument("--tpu", default=None, help="Cloud TPU name or grpc:// address for --strategy tpu")
     run.add_argument("--quiet", action="store_true", help="one line per epoch instead of progress bars")

@@ -6,6 +6,8 @@ that the bug is still there, so the suite says when upstream has fixed it and th
 
 * `keras_s2p.compat.multiworker_fit`: Keras 3 ``fit()`` under `tf.distribute.MultiWorkerMirroredStrategy`
   (keras-team/keras#20585, tensorflow/tensorflow#72388).
+* `keras_s2p.compat.metric_directions`: the private Keras names through which mode "auto" callbacks learn a
+  custom metric's direction (not a bug fix: a contract Keras keeps private; its test says when it changes).
 * `keras_s2p.compat.saving_skipset`: Keras 3.6 to 3.15 saving never hits its attribute skip-set cache and leaks
   native memory at every ``save_weights`` (the checkpoint callbacks apply it).
 

@@ -21,9 +21,10 @@ The patch applies only where needed:
 * the patched functions change behaviour only when the strategy is a MultiWorkerMirroredStrategy in multi-worker
   mode; everything else calls the original Keras code.
 
-`SketchToPhotoGAN.compile` applies it when the model lives under a MultiWorkerMirroredStrategy, however that strategy
-was created, and `keras_s2p.distribute.make_strategy` when it creates one (for any Keras model); call `apply()`
-yourself for other models under a strategy you create. `apply()` is idempotent and `remove()` restores Keras.
+`apply_for(strategy)` applies it under a MultiWorkerMirroredStrategy: `SketchToPhotoGAN.compile` calls it with
+the model's strategy, however that strategy was created, and `keras_s2p.distribute.make_strategy` with the one
+it returns (for any Keras model); call it yourself for other models under a strategy you create. `apply()` is
+idempotent and `remove()` restores Keras.
 """
 
 import logging
@@ -127,6 +128,16 @@ def apply(force=False):
     _tf_trainer.TensorFlowTrainer._maybe_symbolic_build = _maybe_symbolic_build
     _tf_trainer.reduce_per_replica = reduce_per_replica
     return True
+
+
+def apply_for(strategy):
+    """`apply()` when `strategy` is a MultiWorkerMirroredStrategy (the only one the bug hits); the rule both
+    `keras_s2p.distribute.make_strategy` and `SketchToPhotoGAN.compile` follow.
+
+    Returns:
+        True when the patch is in place after the call.
+    """
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and apply()
 
 
 def remove():

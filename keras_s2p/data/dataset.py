@@ -11,6 +11,7 @@ from keras_s2p.data.pairing import SIDES, find_pairs
 from keras_s2p.data.sketch_style import restyle_sketch
 from keras_s2p.data.sketchify import xdog
 from keras_s2p.errors import DataError
+from keras_s2p.pixels import from_pixels, to_uint8
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -166,11 +167,11 @@ def _randomise(sketch, photo, key, image_size, augment, restyle, xdog_mix):
 
 def _to_uint8(img):
     """[-1, 1] -> uint8: the cache holds a quarter of the float32 bytes."""
-    return tf.cast(tf.round((img + 1.0) * 127.5), tf.uint8)
+    return to_uint8(img)
 
 
 def _to_float(img):
-    return tf.cast(img, tf.float32) / 127.5 - 1.0
+    return from_pixels(img)
 
 
 def _file_loader(side_by_side):

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_s2p.errors import DataError
+from keras_s2p.pixels import to_uint8
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 MAX_LISTED = 20
@@ -127,7 +128,7 @@ def save_image(image, path):
     arr = np.asarray(image, dtype=np.float32)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
-    pixels = np.round((np.clip(arr, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+    pixels = to_uint8(arr)
     path.parent.mkdir(parents=True, exist_ok=True)
     from PIL import Image  # noqa: PLC0415 - only writing needs Pillow
 

@@ -7,9 +7,10 @@ import numpy as np
 import tensorflow as tf
 
 from keras_s2p.data.images import declared_size, decode_image, resize
-from keras_s2p.errors import ConfigError, DataError
+from keras_s2p.errors import ConfigError, DataError, first_line
 from keras_s2p.hints import takes_hints
 from keras_s2p.models.fold_batch_norm import fold_batch_norm
+from keras_s2p.pixels import to_uint8
 
 MIN_SIDE = 16
 MAX_SIDE = 4096  # an upload's height and width; larger ones are refused from the header, before decoding
@@ -69,8 +70,7 @@ class DrawModel:
         try:
             self.photo(tf.ones((1, image_size, image_size, 3)), self.hints(None))
         except Exception as error:  # noqa: BLE001 - Keras and TensorFlow raise many types for a bad size
-            first = next(iter(str(error).strip().splitlines()), type(error).__name__)
-            raise ConfigError(f"the generator cannot run at {image_size}x{image_size}: {first[:200]}") from None
+            raise ConfigError(f"the generator cannot run at {image_size}x{image_size}: {first_line(error)}") from None
 
     def sketch(self, contents):
         """Sketch image bytes -> float32 ``(1, S, S, 3)`` in [-1, 1], as the generator sees them.
@@ -105,5 +105,4 @@ class DrawModel:
             DataError: an input is not a decodable image, or of an unusable size.
         """
         photo = self.photo(self.sketch(sketch), self.hints(hints) if self.color_hints else None)
-        pixels = np.round((np.clip(photo, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
-        return tf.io.encode_png(pixels).numpy()
+        return tf.io.encode_png(to_uint8(np.asarray(photo))).numpy()

@@ -1,7 +1,7 @@
 """The allowed values of string options (networks, precision, export), importable without TensorFlow (the CLI
 reads them).
 
-Generator normalisations and what they trade (README "Normalisation"):
+Generator normalisations and what they trade (docs/training.md, "Normalisation"):
     instance    per image and channel: no batch statistics at all, so training and inference compute the same
                 function at any batch size (pix2pixHD, CycleGAN, SPADE).
     group       per image, over groups of channels: the same property, statistics shared across channels.
@@ -20,3 +20,4 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 EXPORT_FORMATS = ("saved_model", "tflite", "keras", "web")  # web: the draw page running the TFLite model
 QUANTIZATIONS = ("float16", "int8")
 QUANTIZABLE_FORMATS = ("tflite", "web")  # the formats whose weights QUANTIZATIONS shrink
+STRATEGIES = ("default", "mirrored", "multiworker", "tpu")  # keras_s2p.distribute.make_strategy's names

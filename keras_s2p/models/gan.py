@@ -20,28 +20,36 @@ from keras_s2p.losses import (
 )
 from keras_s2p.metrics import EVAL_METRICS, LOSS, LOSS_TOTALS, TRAIN_METRICS, trackers
 from keras_s2p.models.critic import critic_features
+from keras_s2p.models.gan_options import MODEL_DEFAULTS as DEFAULTS
+from keras_s2p.models.gan_options import MODEL_OPTIONS, default_downsamples
 from keras_s2p.models.generator import build_generator
 from keras_s2p.models.multi_scale_critic import build_multi_scale_critic, downscale, scale_critics
 from keras_s2p.models.optimizer_pair import OptimizerPair
 from keras_s2p.models.precise_batch_norm import (
+    CALIBRATION_BATCHES,
     RecalibrateBatchNorm,
     batch_norm_layers,
     calibration_batches,
     recalibrate,
 )
-from keras_s2p.options import MODEL_DEFAULTS as DEFAULTS
-from keras_s2p.options import TRAINING_DEFAULTS, default_downsamples
+from keras_s2p.options import ADAM_BETAS, TRAINING_DEFAULTS, check, describe
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
 
-def default_optimizer():
-    """Adam(2e-4, beta_1=0.5, beta_2=0.9): pix2pix's rate with WGAN-GP's beta_2, for both networks by default."""
-    return keras.optimizers.Adam(TRAINING_DEFAULTS["g_learning_rate"], beta_1=0.5, beta_2=0.9)
+def default_optimizer(learning_rate=TRAINING_DEFAULTS["g_learning_rate"], **kwargs):
+    """Adam with `keras_s2p.options.ADAM_BETAS` (pix2pix's beta_1 with WGAN-GP's beta_2), both networks' default.
+
+    Args:
+        learning_rate: a rate or a `keras.optimizers.schedules.LearningRateSchedule`; default pix2pix's 2e-4.
+        **kwargs: more `keras.optimizers.Adam` arguments (``use_ema``, ``ema_momentum``).
+    """
+    beta_1, beta_2 = ADAM_BETAS
+    return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="keras_s2p")
 class SketchToPhotoGAN(keras.Model):
-    """Sketch-to-photo GAN: generator + WGAN-GP critic, trained with ``fit()`` on ``(sketch, photo)`` batches.
+    __doc__ = f"""Sketch-to-photo GAN: generator + WGAN-GP critic, trained with ``fit()`` on (sketch, photo) batches.
 
     Images are float in [-1, 1], shape ``(B, H, W, 3)``. Each training batch is used as follows: the generator
     runs once on the sketches; with that output held fixed (the generator does not change while the critic
@@ -63,44 +71,7 @@ class SketchToPhotoGAN(keras.Model):
     optimizers' rates.
 
     Args:
-        image_size: training image size (square). The generator itself is fully convolutional.
-        base_filters: generator stem filters (doubled per downsampling).
-        num_downsamples: generator downsampling steps; None: `keras_s2p.options.default_downsamples` of
-            `image_size` (2, or 3 from 256²).
-        num_res_blocks: generator residual blocks at the bottleneck.
-        upsampling: ``"resize"`` (default, no checkerboard) or ``"transpose"``.
-        skip_connections: U-Net skips in the generator.
-        generator_norm: ``"batch"`` or ``"sync_batch"`` (synchronised across replicas).
-        critic_filters: filters of the critic's first layer.
-        critic_layers: strided layers of the critic.
-        critic_output: ``"patch"`` (PatchGAN score map) or ``"scalar"``.
-        conditional_critic: the critic judges (sketch, photo) pairs rather than photos alone.
-        critic_scales: 1, 2 or 3 critics of the same design, on the images at full, 1/2 and 1/4 resolution
-            (pix2pixHD's multi-scale discriminator).
-        attention: SAGAN self-attention (`keras_s2p.models.attention.SelfAttention`) at the generator's
-            bottleneck and, spectrally normalised, at the critic's 1/8 resolution.
-        color_hints: the generator takes ``[sketch, hints]`` and a conditional critic ``[sketch, hints, photo]``
-            (hints: `keras_s2p.hints`, RGB + alpha mask in [0, 1]). Training draws hints from each real photo
-            (`keras_s2p.hints.sample_hints`, none for 30% of the images); ``predict``, ``evaluate`` and validation
-            take ``[sketch, hints]`` as x, or sketches alone, which means no hints.
-        hint_recolor: probability that a hinted training photo is recoloured before its hints are drawn, so
-            that hints, not the sketch, decide its colours (`keras_s2p.hints.recolor`).
-        critic_steps: critic updates per generator update (5, as in the WGAN-GP paper).
-        gp_weight: gradient-penalty weight (10 in the paper).
-        l1_weight: weight of the L1 reconstruction term (computed on [-1, 1] images, as pix2pix).
-        perceptual_weight: weight of the VGG19 perceptual term; 0 disables it (and VGG is never loaded).
-        perceptual_weights: VGG19 weights: ``"imagenet"``, a local file path, or ``None`` (random; tests only).
-        perceptual_layers: VGG19 layer names for the perceptual term.
-        perceptual_layer_weights: one weight per perceptual layer.
-        perceptual_precision: dtype policy VGG19 runs in: ``"float32"`` (default), ``"auto"`` (the model's
-            resolved `precision`), ``"mixed_bfloat16"`` or ``"mixed_float16"``. VGG19 is about half of the
-            FLOPs of a training step, so ``"auto"`` gives most of the mixed-precision speed-up on a CPU with
-            AVX512-BF16 (+46% measured, see benchmarks/NOTES.md); the feature distances are always float32.
-        feature_matching_weight: weight of the critic feature-matching term (pix2pixHD): L1 between the critic's
-            intermediate activations for the real and the generated pair, averaged over every scale's layers.
-            Needs no pretrained network.
-        precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``; see
-            `keras_s2p.precision`.
+{describe(MODEL_OPTIONS)}
         generator: a prebuilt generator model, used instead of one built from the generator arguments.
         critic: a prebuilt critic model, used instead of one built from the critic arguments.
 
@@ -150,41 +121,13 @@ class SketchToPhotoGAN(keras.Model):
         critic=None,
         **kwargs,
     ):
+        arguments = locals()
         super().__init__(**kwargs)
-        if not isinstance(critic_steps, int) or critic_steps < 1:
-            raise ConfigError(f"critic_steps={critic_steps!r} must be an integer >= 1")
-        for name, value in (("gp_weight", gp_weight), ("l1_weight", l1_weight),
-                            ("perceptual_weight", perceptual_weight),
-                            ("feature_matching_weight", feature_matching_weight)):
-            if not value >= 0:
-                raise ConfigError(f"{name}={value!r} must be >= 0")
-        self.image_size = int(image_size)
-        self.base_filters = base_filters
-        self.num_downsamples = default_downsamples(self.image_size) if num_downsamples is None else num_downsamples
-        self.num_res_blocks = num_res_blocks
-        self.upsampling = upsampling
-        self.skip_connections = skip_connections
-        self.generator_norm = generator_norm
-        self.critic_filters = critic_filters
-        self.critic_layers = critic_layers
-        self.critic_output = critic_output
-        self.conditional_critic = conditional_critic
-        self.critic_scales = critic_scales
-        self.attention = attention
-        self.color_hints = bool(color_hints)
-        if not 0 <= hint_recolor <= 1:
-            raise ConfigError(f"hint_recolor={hint_recolor!r} must be a probability in [0, 1]")
-        self.hint_recolor = float(hint_recolor)
-        self.critic_steps = critic_steps
-        self.gp_weight = float(gp_weight)
-        self.l1_weight = float(l1_weight)
-        self.perceptual_weight = float(perceptual_weight)
-        self.perceptual_weights = perceptual_weights
-        self.perceptual_layers = tuple(perceptual_layers)
-        self.perceptual_layer_weights = tuple(perceptual_layer_weights)
-        self.perceptual_precision = perceptual_precision
-        self.feature_matching_weight = float(feature_matching_weight)
-        self.precision = precision
+        # Validated, converted and stored as MODEL_OPTIONS declare them; get_config reads them back the same way.
+        for name, value in check(MODEL_OPTIONS, arguments).items():
+            setattr(self, name, value)
+        if num_downsamples is None:
+            self.num_downsamples = default_downsamples(self.image_size)
         self.compute_precision = resolve_precision(precision)
         self.perceptual_compute_precision = (
             self.compute_precision if perceptual_precision == "auto" else resolve_precision(perceptual_precision)
@@ -193,12 +136,13 @@ class SketchToPhotoGAN(keras.Model):
             # Networks built from the arguments are rebuilt from them on loading; custom ones are serialised.
             self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
-                image_size, base_filters, self.num_downsamples, num_res_blocks, upsampling, skip_connections,
-                generator_norm, attention, self.color_hints,
+                self.image_size, self.base_filters, self.num_downsamples, self.num_res_blocks, self.upsampling,
+                self.skip_connections, self.generator_norm, self.attention, self.color_hints,
             )
             self.critic = critic or build_multi_scale_critic(
-                critic_scales, image_size, attention, base_filters=critic_filters, num_layers=critic_layers,
-                output=critic_output, conditional=conditional_critic, color_hints=self.color_hints,
+                self.critic_scales, self.image_size, self.attention, base_filters=self.critic_filters,
+                num_layers=self.critic_layers, output=self.critic_output, conditional=self.conditional_critic,
+                color_hints=self.color_hints,
             )
         if len(self.generator.inputs) != 1 + self.color_hints:
             raise ConfigError(f"generator {self.generator.name!r} takes {len(self.generator.inputs)} input(s); "
@@ -246,8 +190,7 @@ class SketchToPhotoGAN(keras.Model):
                                         for opt in (g_optimizer, d_optimizer))
         if g_optimizer is d_optimizer:
             raise ConfigError("g_optimizer and d_optimizer must be two different optimizer instances")
-        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            multiworker_fit.apply()  # Keras' own fit() fails under this strategy (keras_s2p.compat.multiworker_fit)
+        multiworker_fit.apply_for(self.distribute_strategy)  # Keras' own fit() fails under multi-worker strategies
         self._compile_kwargs = dict(kwargs)
         super().compile(optimizer=g_optimizer, **kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
@@ -290,7 +233,7 @@ class SketchToPhotoGAN(keras.Model):
         self._ensure_perceptual()
         return super().make_train_function(force)
 
-    def recalibrate(self, dataset, batches=50):
+    def recalibrate(self, dataset, batches=CALIBRATION_BATCHES):
         """Recompute the generator's BatchNorm statistics with its current weights (precise BatchNorm).
 
         A no-op for generators without BatchNorm (``generator_norm`` instance, group or none).
@@ -303,7 +246,7 @@ class SketchToPhotoGAN(keras.Model):
             int: images used (0 without BatchNorm).
 
         Example:
-            >>> gan.recalibrate(train_ds, batches=50)
+            >>> gan.recalibrate(train_ds)
         """
         return recalibrate(self.generator, dataset, batches)
 
@@ -376,42 +319,73 @@ class SketchToPhotoGAN(keras.Model):
         return tf.random.experimental.stateless_fold_in(seed, stream) if stream else seed
 
     def train_step(self, data):
+        """One batch: the generator's forward pass, `critic_steps` of `train_critic`, one `train_generator`; every
+        loss they return updates its tracker (`keras_s2p.metrics.TRAIN_METRICS`)."""
         x, photo = data[0], data[1]
         if self.color_hints and not isinstance(x, (list, tuple)):  # hints drawn from the (maybe recoloured) photo
             photo, hints = sample_hints(photo, self._seed(self.g_optimizer, 1), self.hint_recolor)
             x = [x, hints]
         condition = self._condition(x)
-        # Hand-computed losses are averaged over the global batch: gradients are summed across replicas.
-        replicas = self.distribute_strategy.num_replicas_in_sync
-        track = self._train_trackers
-        batch = tf.shape(photo)[0]
-
         with tf.GradientTape() as g_tape:
             fake = self._generate(condition, training=True)
         fake_fixed = tf.stop_gradient(fake)
         # (condition, photo, generated photo) at each critic's scale.
         pyramid = [([downscale(x, factor) for x in condition], downscale(photo, factor), downscale(fake_fixed, factor))
                    for factor, _, _ in self._scales]
-        critic_vars = self.critic.trainable_variables
-        for _ in range(self.critic_steps):
-            with tf.GradientTape() as d_tape:
-                critic_losses, penalties = [], []
-                for scale, (conditions, photos, fakes) in enumerate(pyramid):
-                    both = [tf.concat([x, x], 0) for x in conditions]
-                    scores = self._critic(scale, both, tf.concat([photos, fakes], 0))  # real and generated at once
-                    critic_losses.append(wasserstein_critic_loss(scores[:batch], scores[batch:]))
-                    # One seed for all scales: each scale's interpolates are the full-size ones downscaled.
-                    penalties.append(wasserstein_gradient_penalty(
-                        lambda x, scale=scale, conditions=conditions: self._critic(scale, conditions, x), photos,
-                        fakes, seed=self._seed(self.d_optimizer)))
-                critic_loss, gp = tf.add_n(critic_losses), tf.add_n(penalties)
-                d_loss = critic_loss + self.gp_weight * gp
-                scaled = self.d_optimizer.scale_loss(d_loss / replicas)
-            self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
-            track["d_loss"].update_state(d_loss)
-            track["gp"].update_state(gp)
-            track["w_distance"].update_state(-critic_loss)
+        steps = [self.train_critic(pyramid) for _ in range(self.critic_steps)]
+        steps.append(self.train_generator(g_tape, pyramid, photo, fake))
+        for losses in steps:
+            for name, value in losses.items():
+                self._train_trackers[name].update_state(value)
+        logs = {name: tracker.result() for name, tracker in self._train_trackers.items()}
+        logs[LOSS] = tf.add_n([logs[name] for name in LOSS_TOTALS])
+        return logs
 
+    def _replica_mean(self, loss, optimizer):
+        """`loss` averaged over the global batch and scaled for `optimizer` (mixed float16): hand-computed losses
+        are per-replica means, and gradients are summed across replicas."""
+        return optimizer.scale_loss(loss / self.distribute_strategy.num_replicas_in_sync)
+
+    def train_critic(self, pyramid):
+        """One critic update on the real and the (fixed) generated photos at every scale.
+
+        Args:
+            pyramid: per critic scale, ``(condition, photo, generated photo)`` at that scale.
+
+        Returns:
+            dict: ``d_loss``, ``gp`` and ``w_distance`` (names of `keras_s2p.metrics.TRAIN_METRICS`).
+        """
+        batch = tf.shape(pyramid[0][1])[0]
+        critic_vars = self.critic.trainable_variables
+        with tf.GradientTape() as d_tape:
+            critic_losses, penalties = [], []
+            for scale, (conditions, photos, fakes) in enumerate(pyramid):
+                both = [tf.concat([x, x], 0) for x in conditions]
+                scores = self._critic(scale, both, tf.concat([photos, fakes], 0))  # real and generated at once
+                critic_losses.append(wasserstein_critic_loss(scores[:batch], scores[batch:]))
+                # One seed for all scales: each scale's interpolates are the full-size ones downscaled.
+                penalties.append(wasserstein_gradient_penalty(
+                    lambda x, scale=scale, conditions=conditions: self._critic(scale, conditions, x), photos,
+                    fakes, seed=self._seed(self.d_optimizer)))
+            critic_loss, gp = tf.add_n(critic_losses), tf.add_n(penalties)
+            d_loss = critic_loss + self.gp_weight * gp
+            scaled = self._replica_mean(d_loss, self.d_optimizer)
+        self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
+        return {"d_loss": d_loss, "gp": gp, "w_distance": -critic_loss}
+
+    def train_generator(self, g_tape, pyramid, photo, fake):
+        """One generator update: adversarial + L1 + perceptual + feature-matching terms, weighted.
+
+        Args:
+            g_tape: the `tf.GradientTape` that recorded the generator's forward pass; the losses are added to it.
+            pyramid: per critic scale, ``(condition, photo, generated photo)`` at that scale.
+            photo: the real photos.
+            fake: the generated photos (recorded on `g_tape`).
+
+        Returns:
+            dict: ``g_loss``, ``l1`` (on RGB in [0, 1], like the evaluation metric), ``perceptual`` and
+            ``feature_matching`` (names of `keras_s2p.metrics.TRAIN_METRICS`).
+        """
         real_vgg = self._perceptual.extract(photo) if self._perceptual is not None else None
         matching = self.feature_matching_weight > 0
         real_hidden = [h for scale, (conditions, photos, _) in enumerate(pyramid)
@@ -437,17 +411,10 @@ class SketchToPhotoGAN(keras.Model):
                 feature_matching = tf.add_n([l1_loss(tf.stop_gradient(r), f) for r, f in zip(real_hidden, fake_hidden)])
                 feature_matching /= len(real_hidden)
                 g_loss += self.feature_matching_weight * feature_matching
-            scaled = self.g_optimizer.scale_loss(g_loss / replicas)
+            scaled = self._replica_mean(g_loss, self.g_optimizer)
         generator_vars = self.generator.trainable_variables
         self.g_optimizer.apply(g_tape.gradient(scaled, generator_vars), generator_vars)
-
-        track["g_loss"].update_state(g_loss)
-        track["l1"].update_state(l1 / 2.0)  # reported on [0, 1] RGB, like the evaluation metric
-        track["perceptual"].update_state(perceptual)
-        track["feature_matching"].update_state(feature_matching)
-        logs = {name: tracker.result() for name, tracker in track.items()}
-        logs[LOSS] = tf.add_n([logs[name] for name in LOSS_TOTALS])
-        return logs
+        return {"g_loss": g_loss, "l1": l1 / 2.0, "perceptual": perceptual, "feature_matching": feature_matching}
 
     def test_step(self, data):
         photo = data[1]
@@ -459,35 +426,11 @@ class SketchToPhotoGAN(keras.Model):
     # ----------------------------------------------------------------------------------------------- config
     def get_config(self):
         config = super().get_config()
-        config.update(
-            image_size=self.image_size,
-            base_filters=self.base_filters,
-            num_downsamples=self.num_downsamples,
-            num_res_blocks=self.num_res_blocks,
-            upsampling=self.upsampling,
-            skip_connections=self.skip_connections,
-            generator_norm=self.generator_norm,
-            critic_filters=self.critic_filters,
-            critic_layers=self.critic_layers,
-            critic_output=self.critic_output,
-            conditional_critic=self.conditional_critic,
-            critic_scales=self.critic_scales,
-            attention=self.attention,
-            color_hints=self.color_hints,
-            hint_recolor=self.hint_recolor,
-            critic_steps=self.critic_steps,
-            gp_weight=self.gp_weight,
-            l1_weight=self.l1_weight,
-            perceptual_weight=self.perceptual_weight,
-            perceptual_weights=self.perceptual_weights,
-            perceptual_layers=list(self.perceptual_layers),
-            perceptual_layer_weights=list(self.perceptual_layer_weights),
-            perceptual_precision=self.perceptual_precision,
-            feature_matching_weight=self.feature_matching_weight,
-            precision=self.precision,
-            **{name: keras.saving.serialize_keras_object(getattr(self, name)) if custom else None
-               for name, custom in self._custom_networks.items()},
-        )
+        for option in MODEL_OPTIONS:
+            value = getattr(self, option.name)
+            config[option.name] = list(value) if isinstance(value, tuple) else value
+        config.update({name: keras.saving.serialize_keras_object(getattr(self, name)) if custom else None
+                       for name, custom in self._custom_networks.items()})
         return config
 
     @classmethod

@@ -14,6 +14,8 @@ from keras_s2p.errors import ConfigError
 from keras_s2p.hints import HINT_CHANNELS
 from keras_s2p.models.attention import SelfAttention
 from keras_s2p.models.choices import BATCH_NORMS, NORMALIZATIONS, UPSAMPLING_MODES
+from keras_s2p.models.gan_options import MODEL_DEFAULTS as DEFAULTS
+from keras_s2p.models.gan_options import default_downsamples
 
 GROUPS = 8  # channels are normalised in this many groups by generator_norm="group"
 # PyTorch's (and pix2pix's) BatchNorm momentum. Keras' default 0.99 averages over ~100 steps, and a GAN generator's
@@ -63,24 +65,27 @@ def _upsample(x, filters, mode, norm, name):
 
 
 def build_generator(
-    image_size=128,
-    base_filters=32,
-    num_downsamples=2,
-    num_res_blocks=6,
-    upsampling="resize",
-    skip_connections=False,
-    norm="batch",
-    attention=False,
-    color_hints=False,
+    image_size=DEFAULTS["image_size"],
+    base_filters=DEFAULTS["base_filters"],
+    num_downsamples=DEFAULTS["num_downsamples"],
+    num_res_blocks=DEFAULTS["num_res_blocks"],
+    upsampling=DEFAULTS["upsampling"],
+    skip_connections=DEFAULTS["skip_connections"],
+    norm=DEFAULTS["generator_norm"],
+    attention=DEFAULTS["attention"],
+    color_hints=DEFAULTS["color_hints"],
     name="generator",
 ):
     """Build the generator as a functional `keras.Model` mapping sketches to photos, both in [-1, 1].
+
+    The defaults are `SketchToPhotoGAN`'s (`keras_s2p.models.gan_options`).
 
     Args:
         image_size: the training size (square). Only checked for divisibility: the model itself accepts any
             height and width divisible by ``2 ** num_downsamples``.
         base_filters: filters of the 7x7 stem; doubled at every downsampling step.
-        num_downsamples: strided 3x3 convolutions between the stem and the residual blocks.
+        num_downsamples: strided 3x3 convolutions between the stem and the residual blocks; None:
+            `keras_s2p.models.gan_options.default_downsamples` of `image_size`.
         num_res_blocks: residual blocks at the bottleneck (``base_filters * 2 ** num_downsamples`` filters).
         upsampling: ``"resize"`` (bilinear resize then 3x3 conv; no checkerboard) or ``"transpose"``.
         skip_connections: concatenate each encoder feature map into the decoder at the same resolution (U-Net).
@@ -102,6 +107,8 @@ def build_generator(
         >>> g(keras.ops.zeros((1, 64, 64, 3))).shape
         TensorShape([1, 64, 64, 3])
     """
+    if num_downsamples is None:
+        num_downsamples = default_downsamples(image_size)
     if upsampling not in UPSAMPLING_MODES:
         raise ConfigError(f"upsampling={upsampling!r} is not one of {UPSAMPLING_MODES}")
     if norm not in NORMALIZATIONS:

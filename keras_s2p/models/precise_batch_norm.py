@@ -16,6 +16,7 @@ import tensorflow as tf
 from keras_s2p.errors import ConfigError
 from keras_s2p.hints import no_hints, sample_hints, takes_hints
 
+CALIBRATION_BATCHES = 50  # batches averaged per recalibration (training recalibrates from this many)
 # model -> its traced probe: recalibrating every epoch traces the forward pass once per model, not every time.
 _PROBES = weakref.WeakKeyDictionary()
 
@@ -25,7 +26,7 @@ def batch_norm_layers(model):
     return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
 
 
-def recalibrate(model, inputs, batches=50):
+def recalibrate(model, inputs, batches=CALIBRATION_BATCHES):
     """Set every BatchNorm layer's moving mean and variance to its population statistics under the current weights.
 
     Each batch runs through `model` in training mode (so every layer sees what it sees in training); the per-layer
@@ -96,7 +97,7 @@ class RecalibrateBatchNorm(keras.callbacks.Callback):
         >>> gan.fit(train_ds, validation_data=val_ds, callbacks=[RecalibrateBatchNorm(calib_ds), SampleGrid(...)])
     """
 
-    def __init__(self, dataset, batches=50):
+    def __init__(self, dataset, batches=CALIBRATION_BATCHES):
         super().__init__()
         self.dataset = dataset
         self.batches = batches

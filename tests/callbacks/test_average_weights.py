@@ -7,9 +7,10 @@ import keras
 import numpy as np
 import pytest
 
+from keras_s2p.data.run_data import data_loader
 from keras_s2p.errors import ConfigError
 from keras_s2p.evaluation import evaluate_generator
-from keras_s2p.training import data_loader, train
+from keras_s2p.training import train
 
 TINY = dict(image_size=32, batch_size=4, builtin_pairs=24, validation_split=4, base_filters=4, num_res_blocks=1,
             critic_filters=4, critic_layers=2, critic_steps=1, perceptual_weight=0.0, precision="float32",

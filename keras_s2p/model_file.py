@@ -1,14 +1,17 @@
-"""Loading a trained model file for inference: the generator and the size it was trained at."""
+"""Loading a trained model file for inference: the generator and the size it was trained at.
+
+Example:
+    >>> generator, size = load_generator("logs/faces/generator.keras")
+"""
 
 import json
 import re
 import zipfile
 from pathlib import Path
 
-from keras_s2p.errors import S2PError
+from keras_s2p.errors import S2PError, first_line
 from keras_s2p.hints import HINT_CHANNELS
-
-DEFAULT_IMAGE_SIZE = 128
+from keras_s2p.models.gan_options import MODEL_DEFAULTS
 
 
 def load_generator(path, image_size=None):
@@ -17,7 +20,7 @@ def load_generator(path, image_size=None):
     Args:
         path: the model file.
         image_size: override the training size; otherwise read from the GAN, or from the ``config.json`` of the
-            run folder the file sits in, else 128.
+            run folder the file sits in, else the model's default (128).
 
     Returns:
         (generator, image_size); a colour-hint generator takes ``[sketch, hints]`` (`keras_s2p.hints`).
@@ -44,7 +47,7 @@ def load_generator(path, image_size=None):
     if channels not in ([3], [3, HINT_CHANNELS]):
         raise S2PError(f"{path} is not a sketch-to-photo generator (expected a 3-channel sketch input, and "
                        f"optionally a {HINT_CHANNELS}-channel hints input)")
-    return model, image_size or _size_from_run_config(path.parent) or DEFAULT_IMAGE_SIZE
+    return model, image_size or _size_from_run_config(path.parent) or MODEL_DEFAULTS["image_size"]
 
 
 def _size_from_run_config(folder):
@@ -60,7 +63,7 @@ def _size_from_run_config(folder):
 def _explain(error):
     """One line on why Keras could not load a model file."""
     text = str(error)
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    first = first_line(error, None)
     if isinstance(error, zipfile.BadZipFile) or "zip" in first.lower():
         return "not a .keras archive (damaged, truncated or another format)"
     if "Lambda" in text or "safe_mode" in text:

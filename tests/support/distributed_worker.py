@@ -3,11 +3,11 @@
 Distributed setups must be configured before TensorFlow initialises its devices or runs any op, so each runs in
 a fresh process:
 
-    python tests/distributed_worker.py mirrored OUT.json OPTIONS_JSON
+    python tests/support/distributed_worker.py mirrored OUT.json OPTIONS_JSON
         2 logical CPU devices; trains the same tiny GAN from the same initial weights on the same global batches
         once under MirroredStrategy (2 replicas) and once on one device; writes both results.
 
-    TF_CONFIG=... python tests/distributed_worker.py multiworker OUT.json OPTIONS_JSON
+    TF_CONFIG=... python tests/support/distributed_worker.py multiworker OUT.json OPTIONS_JSON
         one worker of a MultiWorkerMirroredStrategy cluster; OPTIONS_JSON: {"model": "dense"|"gan",
         "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}. "patch": false creates the
         strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then applies the fix).
@@ -25,7 +25,7 @@ import traceback
 START = time.monotonic()
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

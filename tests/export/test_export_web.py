@@ -1,5 +1,5 @@
 """``s2p export --format web``: the draw page running the exported TFLite model in the browser with LiteRT.js,
-served by a plain static file server and driven in Debian's headless Chromium (as tests/test_draw_browser.py); the
+served by a plain static file server and driven in Debian's headless Chromium (as tests/draw/test_draw_browser.py); the
 photo on screen is the Keras generator's output for the pixels the page gave the model, and those pixels are the
 server's preprocessing of the canvas.
 

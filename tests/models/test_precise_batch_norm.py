@@ -64,7 +64,8 @@ def test_callback_recalibrates_before_validation_and_at_epoch_end():
 
 
 def test_training_saves_a_recalibrated_batch_norm_generator(tmp_path):
-    from keras_s2p.training import calibration_sample, data_loader, train
+    from keras_s2p.data.run_data import calibration_sample, data_loader
+    from keras_s2p.training import train
 
     options = {k: v for k, v in TINY.items() if k != "image_size"}
     gan, _, run = train(None, run_dir=tmp_path / "run", epochs=1, batch_size=4, builtin_pairs=24, image_size=32,

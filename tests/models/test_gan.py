@@ -6,6 +6,7 @@ import pytest
 
 import keras_s2p as s2p
 from keras_s2p import ConfigError, SketchToPhotoGAN, WeightsUnavailableError
+from keras_s2p.metrics import TRAIN_METRICS
 
 
 def _weights(model):
@@ -28,6 +29,26 @@ def test_fit_one_epoch_trains_both_networks(tiny_kwargs, pair_dataset):
     assert all(np.isfinite(v[-1]) for v in history.values())
     assert int(gan.d_optimizer.iterations) == tiny_kwargs["critic_steps"] * int(gan.g_optimizer.iterations)
     assert int(gan.g_optimizer.iterations) == 2  # 8 pairs in batches of 4
+
+
+def test_training_step_parts_return_the_declared_losses(tiny_kwargs, pair_dataset, monkeypatch):
+    gan = SketchToPhotoGAN(**tiny_kwargs)
+    gan.compile()
+    returned = {}
+
+    def recording(part, method):
+        def record(*args):
+            losses = method(*args)
+            returned.setdefault(part, set(losses))
+            return losses
+        return record
+
+    for part in ("train_critic", "train_generator"):
+        monkeypatch.setattr(gan, part, recording(part, getattr(gan, part)))
+    history = gan.fit(pair_dataset, epochs=1, verbose=0).history
+    assert returned == {"train_critic": {"d_loss", "gp", "w_distance"},
+                        "train_generator": {"g_loss", "l1", "perceptual", "feature_matching"}}
+    assert set(TRAIN_METRICS) <= set(history)
 
 
 def test_perceptual_term_trains_with_local_or_random_weights(tiny_kwargs, pair_dataset):

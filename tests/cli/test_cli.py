@@ -290,3 +290,14 @@ def test_bad_critic_scales_is_a_one_line_error():
     result = s2p("train", "--critic-scales", "4")
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
     assert result.returncode == 2 and len(errors) == 1 and "--critic-scales: invalid choice: 4" in errors[0]
+
+
+def test_generate_with_sketch_and_its_old_spelling(capsys):
+    from keras_s2p.cli import build_parser
+
+    command = ["generate", "--model", "m.keras", "s.png", "--output", "p.png"]
+    assert build_parser().parse_args([*command, "--with-sketch"]).with_sketch is True
+    assert build_parser().parse_args(command).with_sketch is False
+    assert capsys.readouterr().err == ""
+    assert build_parser().parse_args([*command, "--side-by-side"]).with_sketch is True
+    assert capsys.readouterr().err == ("s2p generate: warning: --side-by-side is deprecated here, use --with-sketch\n")
