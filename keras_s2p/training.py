@@ -6,6 +6,7 @@ same folder), and writes ``model.keras`` and ``generator.keras``.
 """
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +25,9 @@ def train(
     epochs=DEFAULTS["epochs"],
     batch_size=DEFAULTS["batch_size"],
     validation_split=DEFAULTS["validation_split"],
+    steps_per_epoch=DEFAULTS["steps_per_epoch"],
+    cache=DEFAULTS["cache"],
+    shuffle_buffer=DEFAULTS["shuffle_buffer"],
     seed=DEFAULTS["seed"],
     sample_every=DEFAULTS["sample_every"],
     checkpoint_every=DEFAULTS["checkpoint_every"],
@@ -55,6 +59,10 @@ def train(
         epochs: total epochs (a resumed run continues up to this number).
         batch_size: batch size per replica (the global batch is this times the replicas in sync).
         validation_split: fraction or count of pairs held out (seeded); also the source of the sample grids.
+        steps_per_epoch: batches per epoch (Keras' ``steps_per_epoch``; default: one pass over the training
+            pairs); the data then streams on across epochs, and a resumed run continues at the same batch.
+        cache: where decoded pairs live, ``"auto"``, ``"memory"``, ``"disk"`` or ``"none"`` (`paired_dataset`).
+        shuffle_buffer: packed records held for shuffling when streaming shards (`paired_dataset`).
         seed: seeds the split, shuffling, augmentation and weight initialisation.
         sample_every: epochs between sample grids.
         checkpoint_every: epochs between periodic checkpoints (default: `sample_every`).
@@ -116,23 +124,30 @@ def train(
                     epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
                     augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, g_learning_rate=g_learning_rate,
                     d_learning_rate=d_learning_rate, lr_decay_epochs=lr_decay_epochs, ema_momentum=ema_momentum,
-                    side_by_side=side_by_side,
-                    strategy=type(strategy).__name__)
+                    side_by_side=side_by_side, steps_per_epoch=steps_per_epoch, cache=cache,
+                    shuffle_buffer=shuffle_buffer, strategy=type(strategy).__name__)
     _check_resume_matches(run, settings)
 
     # A short last batch could leave a replica with no samples, which TensorFlow's convolutions reject.
     split = dict(image_size=image_size, batch_size=global_batch_size(batch_size, strategy),
                  validation_split=validation_split or None,
-                 seed=seed, drop_remainder=strategy.num_replicas_in_sync > 1)
+                 seed=seed, drop_remainder=strategy.num_replicas_in_sync > 1, cache=cache,
+                 shuffle_buffer=shuffle_buffer)
     load = data_loader(data, side_by_side, builtin_pairs, split)
-    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix)
+    chief = is_chief(strategy)
+    # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
+    callback_dir = run.path if chief else Path(worker_dir(run.path / "workers", strategy))
+    # With steps per epoch the training data is one endless stream; a resumed run skips what was trained on.
+    resume_epoch = _backed_up_epoch(callback_dir) if steps_per_epoch else 0
+    stream = dict(repeat=True, skip=resume_epoch * steps_per_epoch * split["batch_size"]) if steps_per_epoch else {}
+    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, **stream)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
 
     # Always schedules (constant when decay_epochs is 0): the optimizers then hold the same variables whatever
     # the decay, so a run resumed or extended with other --epochs restores their state.
     critic_steps = model_options.get("critic_steps", MODEL_DEFAULTS["critic_steps"])
     g_learning_rate, d_learning_rate = _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs,
-                                                        train_ds, critic_steps)
+                                                        steps_per_epoch or int(train_ds.cardinality()), critic_steps)
     keras.utils.set_random_seed(seed)
     with strategy.scope():
         gan, perceptual_note = _build_and_compile(
@@ -140,19 +155,17 @@ def train(
         )
     settings["perceptual_weight"] = gan.perceptual_weight
     settings["perceptual"] = perceptual_note
-    chief = is_chief(strategy)
     if chief:
         # A process killed mid-write (a resumed run's predecessor) left its temporary files; workers keep theirs.
         remove_leftovers(run.path, keep=("workers",))
         run.write_config(settings, data_fingerprint=fingerprint)
-    # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
-    callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)
 
     run_callbacks = _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every,
-                                   checkpoint_every)
+                                   checkpoint_every, resume_epoch if steps_per_epoch else None)
     history = gan.fit(
         train_ds,
         epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
         validation_data=val_ds,
         callbacks=[*run_callbacks, *callbacks],
         verbose=verbose,
@@ -171,20 +184,22 @@ def _decay_epochs(lr_decay_epochs, epochs):
     return decay_epochs
 
 
-def _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, train_ds, critic_steps):
-    """Both rates constant, then decaying linearly to 0 over the last `decay_epochs` (counted in each optimizer's
-    own steps: the critic takes `critic_steps` per generator step); constant throughout when it is 0."""
+def _scheduled_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, steps, critic_steps):
+    """Both rates constant, then decaying linearly to 0 over the last `decay_epochs` of `steps` batches each
+    (counted in each optimizer's own steps: the critic takes `critic_steps` per generator step); constant
+    throughout when it is 0."""
     from keras_s2p.schedules import ConstantThenLinearDecay
 
-    steps = int(train_ds.cardinality())
     if steps < 1:
         raise ConfigError("training needs a dataset of known length (for the learning-rate schedule)")
     return tuple(ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)
                  for rate, k in ((g_learning_rate, 1), (d_learning_rate, critic_steps)))
 
 
-def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every, checkpoint_every):
-    """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay."""
+def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every, checkpoint_every,
+                   skipped_epochs=None):
+    """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay
+    (or, for a stream that already skipped `skipped_epochs`, the check that the backup resumes there)."""
     from keras_s2p.callbacks import SafeBackupAndRestore, default_callbacks
     from keras_s2p.metrics import BEST_MONITOR
     from keras_s2p.models.precise_batch_norm import batch_norm_layers
@@ -197,7 +212,7 @@ def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sampl
                                       calibration_data=calibration,
                                       average_weights=getattr(gan.g_optimizer, "use_ema", False))
     backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
-    return [*run_callbacks, _resume_data_randomness(train_ds, backup)]
+    return [*run_callbacks, _resume_data_randomness(train_ds, backup, skipped_epochs)]
 
 
 def _save_final(gan, run, strategy):
@@ -213,7 +228,18 @@ def _save_final(gan, run, strategy):
 ITERATORS_PER_EPOCH = 2  # dataset iterators Keras' fit() creates per epoch (one read, one at the end)
 
 
-def _resume_data_randomness(dataset, backup):
+def _backed_up_epoch(callback_dir):
+    """The epoch a rerun in `callback_dir` resumes from (0 without a readable backup), read before ``fit``."""
+    from keras_s2p.callbacks.checkpoints import SafeBackupAndRestore
+
+    backup = callback_dir / "backup"
+    try:
+        return SafeBackupAndRestore._read_epoch(backup / "latest.weights.h5", backup / "training_metadata.json")
+    except Exception:  # noqa: BLE001 - none or damaged: the backup callback decides, _resume_data_randomness checks
+        return 0
+
+
+def _resume_data_randomness(dataset, backup, skipped_epochs=None):
     """A callback that, on resume, advances `dataset`'s per-epoch shuffle and augmentation randomness.
 
     The pipeline reshuffles and re-draws its augmentation at each new iterator, from seed generators that a new
@@ -221,12 +247,19 @@ def _resume_data_randomness(dataset, backup):
     ``tests/test_reliability_resume.py`` fails if that changes). Creating and dropping as many iterators as the
     completed epochs used (cheap: no element is read) makes the resumed epoch ``k`` see the same order and crops
     as epoch ``k`` of an uninterrupted run. Placed after `backup` (a `SafeBackupAndRestore`), whose
-    ``restored_epoch`` it reads.
+    ``restored_epoch`` it reads. An endless stream (steps per epoch) built to skip `skipped_epochs` epochs is only
+    checked: a fallback to an older backup warns that the data order then differs from an uninterrupted run.
     """
     import keras
 
     class _Advance(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
+            if skipped_epochs is not None:
+                if (backup.restored_epoch or 0) != skipped_epochs:
+                    warnings.warn(f"resuming at epoch {backup.restored_epoch or 0}, but the data stream skipped "
+                                  f"{skipped_epochs} epochs: batch order differs from an uninterrupted run",
+                                  stacklevel=2)
+                return
             for _ in range(ITERATORS_PER_EPOCH * (backup.restored_epoch or 0)):
                 iter(dataset)
 
@@ -241,6 +274,8 @@ def data_loader(data, side_by_side, builtin_pairs, split):
         if data is None:
             return (s2p_data.builtin_dataset(num_pairs=builtin_pairs, **split, **options),
                     f"builtin:{builtin_pairs}:{split['image_size']}:{split['seed']}")
+        if s2p_data.is_pack(data):  # checked and fingerprinted when packed
+            return s2p_data.paired_dataset(data, **split, **options), s2p_data.read_manifest(data)["fingerprint"]
         pairs = s2p_data.find_pairs(data, side_by_side=side_by_side)
         return (s2p_data.paired_dataset(pairs, side_by_side=side_by_side, **split, **options),
                 s2p_data.fingerprint(pairs))

@@ -94,6 +94,10 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
         data = _Slices(_arrays(*source, image_size), _load_arrays, "the in-memory arrays")
     elif is_pack(source):
         data = PackSource(source)
+        need = round(image_size * jitter) if augment else image_size
+        if data.stored_size < need:
+            raise DataError(f"pack {source} holds {data.stored_size}x{data.stored_size} pairs, too small to train at "
+                            f"image_size={image_size} (needs {need}); pack again with --image-size {image_size}")
     else:
         if isinstance(source, (str, os.PathLike)):
             where = Path(source)

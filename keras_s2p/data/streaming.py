@@ -9,13 +9,13 @@ import os
 from pathlib import Path
 
 from keras_s2p.errors import DataError
+from keras_s2p.options import CACHES, TRAINING_DEFAULTS
 
-CACHES = ("auto", "memory", "disk", "none")
 # Decoded uint8 bytes `cache="auto"` keeps in memory. Measured (benchmarks/data_scale.py, docs/large-datasets.md):
 # the in-memory cache costs about its decoded size in resident memory, so 2 GiB keeps `s2p train` at 256² on
 # 4,000 pairs under 4 GB in all.
 MEMORY_BUDGET = 2 * 2**30
-DEFAULT_SHUFFLE_BUFFER = 1024  # packed records held for shuffling (encoded PNG, ~0.1 MB each at 256²)
+DEFAULT_SHUFFLE_BUFFER = TRAINING_DEFAULTS["shuffle_buffer"]  # packed records (encoded PNG, ~0.1 MB each at 256²)
 
 
 def decoded_bytes(count, size):
