@@ -17,16 +17,16 @@ def add_parser(commands):
     p.add_argument("--image-size", type=positive_int, default=MODEL_DEFAULTS["image_size"],
                    help="the training image size (default: %(default)s)")
     add_side_by_side(p)
-    p.add_argument("--shard-mb", type=positive_int, default=DEFAULT_SHARD_MB, metavar="M",
-                   help="megabytes per shard file (default: %(default)s)")
+    p.add_argument("--shard-mb", type=positive_int, default=None, metavar="M",
+                   help="megabytes per shard file (default: keras_s2p.data.shards.DEFAULT_SHARD_MB)")
     p.set_defaults(run=run_command)
 
 
 def run_command(args):
     from keras_s2p.data import pack
 
-    manifest = pack(args.data, args.out, image_size=args.image_size, side_by_side=args.side_by_side,
-                    shard_mb=args.shard_mb)
+    size = {} if args.shard_mb is None else {"shard_mb": args.shard_mb}
+    manifest = pack(args.data, args.out, image_size=args.image_size, side_by_side=args.side_by_side, **size)
     print(f"packed {manifest['count']} pairs at {manifest['stored_size']}x{manifest['stored_size']} into "
           f"{len(manifest['shards'])} shard(s) in {args.out} (data fingerprint {manifest['fingerprint']})")
     return manifest
