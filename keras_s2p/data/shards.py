@@ -213,9 +213,9 @@ class PackSource:
             ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
         return ds
 
-    def load(self, record, size):
-        """uint8 (sketch, photo) of `size`x`size` from one record."""
-        example = tf.io.parse_single_example(record, _FEATURES)
+    def load(self, element, size):
+        """uint8 (sketch, photo) of `size`x`size` from `element`, a 1-tuple holding one record."""
+        example = tf.io.parse_single_example(element[0], _FEATURES)
         images = []
         for name in ("sketch", "photo"):
             image = tf.io.decode_png(example[name], channels=3)
