@@ -198,15 +198,15 @@ class PackSource:
         self.files = [str(self.where / shard["file"]) for shard in self.manifest["shards"]]
 
     def records(self, keep, shuffle=False, seed=0, buffer=None):
-        """Serialized records whose index is in `keep`; with `shuffle`, shard order permuted each pass, several
-        shards interleaved and a `buffer` of records shuffled (all seeded)."""
+        """Serialized records whose index is in `keep`, in index order; with `shuffle`, the shard order permuted
+        each pass, four shards interleaved and a `buffer` of records shuffled (all seeded)."""
         mask = np.zeros(self.count, bool)
         mask[keep] = True
         mask = tf.constant(mask)
         files = tf.data.Dataset.from_tensor_slices(self.files)
         if shuffle:
             files = files.shuffle(len(self.files), seed=seed, reshuffle_each_iteration=True)
-        ds = files.interleave(tf.data.TFRecordDataset, cycle_length=min(4, len(self.files)),
+        ds = files.interleave(tf.data.TFRecordDataset, cycle_length=min(4, len(self.files)) if shuffle else 1,
                               num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         ds = ds.filter(lambda record: tf.gather(mask, _parse_index(record)))
         if shuffle and buffer:

@@ -23,15 +23,15 @@ def decoded_bytes(count, size):
     return count * 2 * size * size * 3
 
 
-def in_memory(cache, count, size, where, budget=MEMORY_BUDGET):
-    """Whether a pipeline over `count` pairs stored at `size` keeps them decoded in memory.
+def in_memory(cache, count, size, where):
+    """Whether a pipeline over `count` pairs stored at `size` keeps them decoded in memory (`MEMORY_BUDGET`).
 
     Raises:
         DataError: an unknown `cache`, or ``"memory"`` for data whose decoded size exceeds `budget`.
     """
     if cache not in CACHES:
         raise DataError(f"cache={cache!r} is not one of {', '.join(CACHES)}")
-    need = decoded_bytes(count, size)
+    need, budget = decoded_bytes(count, size), MEMORY_BUDGET
     if cache == "memory" and need > budget:
         raise DataError(f"{count} pairs in {where} take {need / 2**30:.1f} GiB decoded at {size}x{size}, over the "
                         f"{budget / 2**30:.1f} GiB budget of cache='memory'; use cache='auto' or 'none' (streaming), "
