@@ -162,15 +162,22 @@ def train(
 
     run_callbacks = _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every,
                                    checkpoint_every, resume_epoch if steps_per_epoch else None)
-    history = gan.fit(
-        train_ds,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        validation_data=val_ds,
-        callbacks=[*run_callbacks, *callbacks],
-        verbose=verbose,
-        shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
-    )
+    import tensorflow as tf
+
+    from keras_s2p.data.dataset import read_error
+
+    try:
+        history = gan.fit(
+            train_ds,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            validation_data=val_ds,
+            callbacks=[*run_callbacks, *callbacks],
+            verbose=verbose,
+            shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
+        )
+    except tf.errors.OpError as error:  # a data file that changed or vanished mid-run: named, not a traceback
+        raise (read_error(error, data, side_by_side) or error) from None
     _save_final(gan, run, strategy)
     return gan, history, run
 

@@ -135,6 +135,27 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
     return train, val
 
 
+def read_error(error, source, side_by_side=None):
+    """The `DataError` for a TensorFlow error met while streaming `source`, or ``None`` if it is not about the data.
+
+    A file that disappears or stops decoding after it was listed and checked (e.g. edited during training) fails
+    the pipeline mid-epoch; this names it: the missing path, or the files of `source` that no longer decode.
+    """
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, tf.errors.NotFoundError):
+        return DataError(f"a data file disappeared during training: {message}")
+    if not isinstance(error, (tf.errors.InvalidArgumentError, tf.errors.DataLossError)) or not any(
+            word in message.lower() for word in ("image", "jpeg", "png", "record")):
+        return None
+    if isinstance(source, (str, os.PathLike)) and not is_pack(source):
+        try:
+            pairs = find_pairs(source, side_by_side=side_by_side)
+            check_images([p for pair in pairs for p in pair], Path(source))
+        except DataError as changed:
+            return DataError(f"the data changed during training: {changed}")
+    return DataError(f"reading {source} failed during training ({message}); rerun to check the data again")
+
+
 def held_out(n, validation_split, seed, where="the data"):
     """Sorted indices of the validation pairs: `RandomState(seed).permutation(n)[:count]` (pix2pix reference)."""
     if isinstance(validation_split, (float, np.floating)):

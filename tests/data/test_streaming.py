@@ -86,3 +86,21 @@ def test_corrupt_file_is_named_before_streaming(folder):
     (folder / "sketches" / "05.png").write_bytes(b"not an image")
     with pytest.raises(DataError, match=r"1 unreadable image\(s\) in .*05.png"):
         paired_dataset(folder, 16, 4, cache="none")
+
+
+def test_file_that_disappears_or_changes_while_streaming_is_named(folder):
+    from keras_s2p.data.dataset import read_error
+
+    ds = paired_dataset(folder, 16, 4, cache="none", shuffle=False)
+    (folder / "photos" / "02.png").unlink()
+    with pytest.raises(Exception) as info:
+        batches(ds)
+    error = read_error(info.value, folder)
+    assert isinstance(error, DataError) and "a data file disappeared during training" in str(error)
+    assert "02.png" in str(error)
+    (folder / "photos" / "02.png").write_bytes(b"edited into garbage")
+    with pytest.raises(Exception) as info:
+        batches(ds)
+    error = read_error(info.value, folder)
+    assert isinstance(error, DataError), info.value
+    assert "the data changed during training" in str(error) and "photos/02.png" in str(error)
