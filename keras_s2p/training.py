@@ -98,7 +98,7 @@ def train(
     Example:
         >>> gan, history, run = train("data/faces", epochs=200, image_size=128, run_name="faces")
     """
-    from keras_s2p.distribute import global_batch_size, is_chief, make_strategy, worker_dir
+    from keras_s2p.distribute import global_batch_size, is_chief, make_strategy, worker_dir, worker_index
 
     strategy = make_strategy(strategy or "default", tpu=tpu)  # first: multi-worker needs it before other TF ops
 
@@ -138,9 +138,11 @@ def train(
     # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
     callback_dir = run.path if chief else Path(worker_dir(run.path / "workers", strategy))
     # With steps per epoch the training data is one endless stream; a resumed run skips what was trained on.
+    worker = worker_index(strategy) if isinstance(strategy, _multiworker()) else None  # reads its own shards
     resume_epoch = _backed_up_epoch(callback_dir) if steps_per_epoch else 0
     stream = dict(repeat=True, skip=resume_epoch * steps_per_epoch * split["batch_size"]) if steps_per_epoch else {}
-    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, **stream)
+    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, worker=worker,
+                                 **stream)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
 
     # Always schedules (constant when decay_epochs is 0): the optimizers then hold the same variables whatever
@@ -180,6 +182,12 @@ def train(
         raise (read_error(error, data, side_by_side) or error) from None
     _save_final(gan, run, strategy)
     return gan, history, run
+
+
+def _multiworker():
+    import tensorflow as tf
+
+    return tf.distribute.MultiWorkerMirroredStrategy
 
 
 def _decay_epochs(lr_decay_epochs, epochs):

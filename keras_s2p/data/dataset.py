@@ -27,8 +27,8 @@ AUTOTUNE = tf.data.AUTOTUNE
 def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=None, seed=0, augment=True,
                    sketch_style=False, xdog_mix=0.0, shuffle=True, jitter=JITTER, drop_remainder=False, every=1,
                    side_by_side=None, strict=True, validate=True, cache="auto", shuffle_buffer=DEFAULT_SHUFFLE_BUFFER,
-                   repeat=False, skip=0, sketches_dir="sketches", photos_dir="photos", manifest="pairs.csv",
-                   suffix=None, prefix_map=None, match=None):
+                   repeat=False, skip=0, worker=None, sketches_dir="sketches", photos_dir="photos",
+                   manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
     """Batches of (sketch, photo), float32 in [-1, 1], shape (B, S, S, 3), ready for `model.fit`.
 
     Images are decoded in parallel, resized to a square (aspect ratio not kept, as in pix2pix) and prefetched;
@@ -73,6 +73,10 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
             file lists are permuted whole every epoch).
         repeat: endless training data, reshuffled every pass (for ``fit(steps_per_epoch=...)``).
         skip: training pairs to skip before the first batch, without decoding them (resuming a repeated stream).
+        worker: ``(index, count)`` of this `tf.distribute` worker: the training part of a pack (or of
+            ``cache="disk"``) then reads this worker's own shards only (`PackSource.records`), with tf.distribute's
+            own sharding off for it, and `skip` counts all workers' pairs. Default: tf.distribute shards the
+            elements (every worker reads all files).
 
     Returns:
         a `tf.data.Dataset`, or `(train_ds, val_ds)` when `validation_split` is given.
@@ -122,7 +126,7 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
     if not 0.0 <= xdog_mix <= 1.0:
         raise DataError(f"xdog_mix={xdog_mix!r} must be a probability between 0 and 1")
     training = dict(training=True, augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, shuffle=shuffle,
-                    repeat=repeat, skip=skip)
+                    repeat=repeat, skip=skip, worker=worker if isinstance(data, PackSource) else None)
     if not (isinstance(every, (int, np.integer)) and every >= 1):
         raise DataError(f"every={every!r} must be a whole number >= 1")
     if validation_split is None:
@@ -131,7 +135,7 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
     keep = np.setdiff1d(np.arange(data.count), held)[::every]
     train = _pipeline(keep, **training, **build)
     val = _pipeline(held, training=False, augment=False, sketch_style=False, xdog_mix=0.0, shuffle=False,
-                    repeat=False, skip=0, **build)
+                    repeat=False, skip=0, worker=None, **build)
     return train, val
 
 
@@ -183,11 +187,15 @@ def augment_pair(sketch, photo, image_size, key):
 
 
 def _pipeline(keep, *, source, image_size, batch_size, seed, jitter, cache, shuffle_buffer, drop_remainder,
-              training, augment, sketch_style, xdog_mix, shuffle, repeat, skip):
+              training, augment, sketch_style, xdog_mix, shuffle, repeat, skip, worker):
     """Batches of the pairs `keep` (indices) of `source`, decoded once into memory or on every pass."""
     size = int(round(image_size * jitter)) if augment else image_size
     shuffled = training and shuffle
-    if in_memory(cache, len(keep), size, source.where):
+    if worker is not None:  # this worker's own shards, streamed; each worker takes 1/count of every global batch
+        skip //= worker[1]
+        ds = source.records(keep, shuffle=shuffled, seed=seed, buffer=shuffle_buffer, worker=worker)
+        decode = source.load
+    elif in_memory(cache, len(keep), size, source.where):
         ds = source.records(keep).map(lambda *e: source.load(e, size), num_parallel_calls=AUTOTUNE).cache()
         if shuffled:
             ds = ds.shuffle(len(keep), seed=seed, reshuffle_each_iteration=True)
@@ -213,7 +221,12 @@ def _pipeline(keep, *, source, image_size, batch_size, seed, jitter, cache, shuf
         return sketch, photo
 
     ds = ds.map(finish, num_parallel_calls=AUTOTUNE)
-    return ds.batch(batch_size, drop_remainder=drop_remainder and training).prefetch(AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder and training).prefetch(AUTOTUNE)
+    if worker is not None:
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+        ds = ds.with_options(options)
+    return ds
 
 
 class _Slices:

@@ -197,18 +197,35 @@ class PackSource:
         self.stored_size = self.manifest["stored_size"]
         self.files = [str(self.where / shard["file"]) for shard in self.manifest["shards"]]
 
-    def records(self, keep, shuffle=False, seed=0, buffer=None):
+    def records(self, keep, shuffle=False, seed=0, buffer=None, worker=None):
         """Serialized records whose index is in `keep`, in index order; with `shuffle`, the shard order permuted
-        each pass, four shards interleaved and a `buffer` of records shuffled (all seeded)."""
+        each pass, four shards interleaved and a `buffer` of records shuffled (all seeded).
+
+        `worker` ``(index, count)`` deals the shards out between `count` tf.distribute workers: this one reads
+        shards ``index::count`` only, cut to the pairs the worker with the fewest has, so every worker takes
+        the same number of steps.
+        """
         mask = np.zeros(self.count, bool)
         mask[keep] = True
+        files, per_worker = self.files, None
+        if worker is not None:
+            index, count = worker
+            ends = np.cumsum([shard["count"] for shard in self.manifest["shards"]])
+            kept = np.diff(np.concatenate([[0], np.cumsum(mask)[ends - 1]]))  # kept pairs per shard
+            if len(files) < count:
+                raise DataError(f"pack {self.where} has {len(files)} shard(s) for {count} workers; pack it again with "
+                                f"a smaller --shard-mb")
+            per_worker = min(int(kept[i::count].sum()) for i in range(count))
+            files = files[index::count]
         mask = tf.constant(mask)
-        files = tf.data.Dataset.from_tensor_slices(self.files)
+        files = tf.data.Dataset.from_tensor_slices(files)
         if shuffle:
             files = files.shuffle(len(self.files), seed=seed, reshuffle_each_iteration=True)
         ds = files.interleave(tf.data.TFRecordDataset, cycle_length=min(4, len(self.files)) if shuffle else 1,
                               num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         ds = ds.filter(lambda record: tf.gather(mask, _parse_index(record)))
+        if per_worker is not None:
+            ds = ds.take(per_worker)
         if shuffle and buffer:
             ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
         return ds
