@@ -138,7 +138,7 @@ TRAINING_OPTIONS = (
            "data: samples, validation, checkpoints and resume every N steps, the data continuing where the last "
            "epoch stopped", positive_int),
     Option("cache", "auto", "where decoded pairs live: memory (fastest), none (stream the files every epoch: "
-           "memory bounded by --shuffle-buffer, not by the data), disk (pack once, stream the shards), auto (memory "
+           "memory bounded by the settings, not by the data), disk (pack once, stream the shards), auto (memory "
            "while the decoded pairs fit its budget, docs/large-datasets.md)", choices=CACHES),
     Option("shuffle_buffer", 1024, "packed records held for shuffling when streaming shards (file lists and memory "
            "are permuted whole every epoch)", positive_int),
