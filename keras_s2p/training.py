@@ -103,10 +103,9 @@ def train(
     strategy = make_strategy(strategy or "default", tpu=tpu)  # first: multi-worker needs it before other TF ops
 
     import keras
+    import tensorflow as tf
 
     if deterministic:
-        import tensorflow as tf
-
         tf.config.experimental.enable_op_determinism()
 
     from keras_s2p.models.gan import SketchToPhotoGAN
@@ -138,7 +137,8 @@ def train(
     # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
     callback_dir = run.path if chief else Path(worker_dir(run.path / "workers", strategy))
     # With steps per epoch the training data is one endless stream; a resumed run skips what was trained on.
-    worker = worker_index(strategy) if isinstance(strategy, _multiworker()) else None  # reads its own shards
+    multiworker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    worker = worker_index(strategy) if multiworker else None  # each worker then reads its own shards of a pack
     resume_epoch = _backed_up_epoch(callback_dir) if steps_per_epoch else 0
     stream = dict(repeat=True, skip=resume_epoch * steps_per_epoch * split["batch_size"]) if steps_per_epoch else {}
     datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, worker=worker,
@@ -164,8 +164,6 @@ def train(
 
     run_callbacks = _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every,
                                    checkpoint_every, resume_epoch if steps_per_epoch else None)
-    import tensorflow as tf
-
     from keras_s2p.data.dataset import read_error
 
     try:
@@ -182,12 +180,6 @@ def train(
         raise (read_error(error, data, side_by_side) or error) from None
     _save_final(gan, run, strategy)
     return gan, history, run
-
-
-def _multiworker():
-    import tensorflow as tf
-
-    return tf.distribute.MultiWorkerMirroredStrategy
 
 
 def _decay_epochs(lr_decay_epochs, epochs):
