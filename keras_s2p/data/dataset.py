@@ -34,10 +34,9 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
     Images are decoded in parallel, resized to a square (aspect ratio not kept, as in pix2pix) and prefetched;
     `cache` decides whether decoded pairs stay in memory or are streamed from the files (or shards) every epoch
     (`keras_s2p.data.streaming`). Shuffling permutes the whole training set each epoch. With `augment`,
-    training images are resized to `jitter * image_size`
-    and the SAME random crop and the SAME random horizontal flip are applied to sketch and photo (pix2pix's
-    jitter and mirroring); the randomness is seeded by `seed` and changes every epoch. Validation data is
-    never shuffled or augmented.
+    training images are resized to `jitter * image_size` and the SAME random crop and the SAME random horizontal
+    flip are applied to sketch and photo (pix2pix's jitter and mirroring); the randomness is seeded by `seed` and
+    changes every epoch. Validation data is never shuffled or augmented.
 
     Args:
         source: a folder (paired by `find_pairs`, which takes the keyword arguments from `side_by_side` on), a
