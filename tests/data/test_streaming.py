@@ -6,11 +6,6 @@ from keras_s2p.data import paired_dataset, streaming
 from keras_s2p.errors import DataError
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 @pytest.fixture
 def folder(paired_folder):
     names = [f"{i:02d}.png" for i in range(10)]
