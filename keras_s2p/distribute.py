@@ -156,6 +156,16 @@ def worker_id(strategy=None):
     return f"{task_type}-{int(task_id or 0)}"
 
 
+def worker_index(strategy=None):
+    """``(index, count)`` of this worker among a multi-worker cluster's workers (the chief first), else ``None``."""
+    task_type, task_id, cluster = _task(strategy)
+    count = len(cluster.get("chief", ())) + len(cluster.get("worker", ()))
+    if task_type is None or count < 2:
+        return None
+    index = 0 if task_type == "chief" else int(task_id or 0) + len(cluster.get("chief", ()))
+    return index, count
+
+
 def worker_dir(directory, strategy=None):
     """A per-worker subdirectory of `directory` for files every worker must write for itself.
 
@@ -252,6 +262,7 @@ __all__ = [
     "is_chief",
     "worker_id",
     "worker_dir",
+    "worker_index",
     "chief_path",
     "global_batch_size",
     "scale_learning_rate",

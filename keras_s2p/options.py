@@ -46,6 +46,9 @@ def _count_or_fraction(text):
     return int(value) if value >= 1 and value.is_integer() and "." not in text else value
 
 
+CACHES = ("auto", "memory", "disk", "none")  # where decoded training pairs live (keras_s2p.data.streaming)
+
+
 def _names(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
@@ -155,8 +158,16 @@ TRAINING_OPTIONS = (
            "fraction of --epochs (0.5: the last half; pix2pix schedule)", count_or_fraction),
     Option("ema_momentum", 0.0, "keep moving averages of the generator's weights with this momentum (Adam "
            "use_ema; 0: off); validation, samples, checkpoints and the saved models use them", non_negative_float),
-    Option("validation_split", 0.1, "fraction (0.1) or number (18) of pairs held out, chosen by --seed",
-           count_or_fraction),
+    Option("validation_split", 0.1, "fraction (0.1) or number (18) of pairs held out, chosen by --seed; a count "
+           "keeps validation short on large data", count_or_fraction),
+    Option("steps_per_epoch", None, "batches per epoch (default: the whole training set); short epochs on large "
+           "data: samples, validation, checkpoints and resume every N steps, the data continuing where the last "
+           "epoch stopped", positive_int),
+    Option("cache", "auto", "where decoded pairs live: memory (fastest), none (stream the files every epoch: "
+           "memory bounded by the settings, not by the data), disk (pack once, stream the shards), auto (memory "
+           "while the decoded pairs fit its budget, docs/large-datasets.md)", choices=CACHES),
+    Option("shuffle_buffer", 1024, "packed records held for shuffling when streaming shards (file lists and memory "
+           "are permuted whole every epoch)", positive_int),
     Option("seed", 0, "seeds the split, shuffling, augmentation and weight initialisation", integer),
     Option("augment", True, "pix2pix jitter and mirroring of the training pairs", flag),
     Option("sketch_style", False, "restyle training sketches (line thickness, contrast, blur, small warps)", flag),

@@ -47,15 +47,14 @@ def whole_decay_epochs(lr_decay_epochs, epochs):
     return decay_epochs
 
 
-def decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, train_ds, critic_steps):
+def decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs, steps, critic_steps):
     """Both rates as `ConstantThenLinearDecay`: constant, then falling linearly to 0 over the last `decay_epochs`
-    (counted in each optimizer's own steps: the critic takes `critic_steps` per generator step); constant
-    throughout when it is 0.
+    of `steps` batches each (counted in each optimizer's own steps: the critic takes `critic_steps` per generator
+    step); constant throughout when it is 0.
 
     Raises:
-        ConfigError: `train_ds` has no known length.
+        ConfigError: `steps` is not a known, positive number of batches.
     """
-    steps = int(train_ds.cardinality())
     if steps < 1:
         raise ConfigError("training needs a dataset of known length (for the learning-rate schedule)")
     return tuple(ConstantThenLinearDecay(rate, (epochs - decay_epochs) * steps * k, decay_epochs * steps * k)

@@ -5,6 +5,7 @@ the distribution strategy's scope) and the callbacks, trains with ``fit()`` (res
 same folder), and writes ``model.keras`` and ``generator.keras``.
 """
 
+from pathlib import Path
 
 from keras_s2p.atomic import remove_leftovers
 from keras_s2p.errors import ConfigError
@@ -21,6 +22,9 @@ def train(
     epochs=DEFAULTS["epochs"],
     batch_size=DEFAULTS["batch_size"],
     validation_split=DEFAULTS["validation_split"],
+    steps_per_epoch=DEFAULTS["steps_per_epoch"],
+    cache=DEFAULTS["cache"],
+    shuffle_buffer=DEFAULTS["shuffle_buffer"],
     seed=DEFAULTS["seed"],
     sample_every=DEFAULTS["sample_every"],
     checkpoint_every=DEFAULTS["checkpoint_every"],
@@ -52,6 +56,10 @@ def train(
         epochs: total epochs (a resumed run continues up to this number).
         batch_size: batch size per replica (the global batch is this times the replicas in sync).
         validation_split: fraction or count of pairs held out (seeded); also the source of the sample grids.
+        steps_per_epoch: batches per epoch (Keras' ``steps_per_epoch``; default: one pass over the training
+            pairs); the data then streams on across epochs, and a resumed run continues at the same batch.
+        cache: where decoded pairs live, ``"auto"``, ``"memory"``, ``"disk"`` or ``"none"`` (`paired_dataset`).
+        shuffle_buffer: packed records held for shuffling when streaming shards (`paired_dataset`).
         seed: seeds the split, shuffling, augmentation and weight initialisation.
         sample_every: epochs between sample grids.
         checkpoint_every: epochs between periodic checkpoints (default: `sample_every`).
@@ -87,15 +95,14 @@ def train(
     Example:
         >>> gan, history, run = train("data/faces", epochs=200, image_size=128, run_name="faces")
     """
-    from keras_s2p.distribute import global_batch_size, is_chief, make_strategy, worker_dir
+    from keras_s2p.distribute import global_batch_size, is_chief, make_strategy, worker_dir, worker_index
 
     strategy = make_strategy(strategy or "default", tpu=tpu)  # first: multi-worker needs it before other TF ops
 
     import keras
+    import tensorflow as tf
 
     if deterministic:
-        import tensorflow as tf
-
         tf.config.experimental.enable_op_determinism()
 
     from keras_s2p.data.run_data import data_loader
@@ -114,54 +121,69 @@ def train(
                     epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
                     augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, g_learning_rate=g_learning_rate,
                     d_learning_rate=d_learning_rate, lr_decay_epochs=lr_decay_epochs, ema_momentum=ema_momentum,
-                    side_by_side=side_by_side,
-                    strategy=type(strategy).__name__)
+                    side_by_side=side_by_side, steps_per_epoch=steps_per_epoch, cache=cache,
+                    shuffle_buffer=shuffle_buffer, strategy=type(strategy).__name__)
     # The architecture, and whether the generator optimizer keeps averages, decide what the backup holds.
     run.check_resume(settings, keys=(*ARCHITECTURE_KEYS, "ema_momentum"))
 
     # A short last batch could leave a replica with no samples, which TensorFlow's convolutions reject.
     split = dict(image_size=image_size, batch_size=global_batch_size(batch_size, strategy),
                  validation_split=validation_split or None,
-                 seed=seed, drop_remainder=strategy.num_replicas_in_sync > 1)
+                 seed=seed, drop_remainder=strategy.num_replicas_in_sync > 1, cache=cache,
+                 shuffle_buffer=shuffle_buffer)
     load = data_loader(data, side_by_side, builtin_pairs, split)
-    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix)
+    chief = is_chief(strategy)
+    # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
+    callback_dir = run.path if chief else Path(worker_dir(run.path / "workers", strategy))
+    # With steps per epoch the training data is one endless stream; a resumed run skips what was trained on.
+    multiworker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    worker = worker_index(strategy) if multiworker else None  # each worker then reads its own shards of a pack
+    resume_epoch = _backed_up_epoch(callback_dir) if steps_per_epoch else 0
+    stream = dict(repeat=True, skip=resume_epoch * steps_per_epoch * split["batch_size"]) if steps_per_epoch else {}
+    datasets, fingerprint = load(augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, worker=worker,
+                                 **stream)
     train_ds, val_ds = datasets if validation_split else (datasets, None)
 
     # Always schedules (constant when decay_epochs is 0): the optimizers then hold the same variables whatever
     # the decay, so a run resumed or extended with other --epochs restores their state.
     critic_steps = model_options.get("critic_steps", MODEL_DEFAULTS["critic_steps"])
     g_learning_rate, d_learning_rate = decaying_rates(g_learning_rate, d_learning_rate, epochs, decay_epochs,
-                                                      train_ds, critic_steps)
+                                                      steps_per_epoch or int(train_ds.cardinality()), critic_steps)
     keras.utils.set_random_seed(seed)
     with strategy.scope():
         gan, perceptual_note = _build_and_compile(model_options, g_learning_rate, d_learning_rate, ema_momentum,
                                                   require_perceptual)
     settings["perceptual_weight"] = gan.perceptual_weight
     settings["perceptual"] = perceptual_note
-    chief = is_chief(strategy)
     if chief:
         # A process killed mid-write (a resumed run's predecessor) left its temporary files; workers keep theirs.
         remove_leftovers(run.path, keep=("workers",))
         run.write_config(settings, data_fingerprint=fingerprint)
-    # Only the chief writes into the run folder; other workers keep their own backups and logs apart.
-    callback_dir = run.path if chief else worker_dir(run.path / "workers", strategy)
 
     run_callbacks = _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every,
-                                   checkpoint_every)
-    history = gan.fit(
-        train_ds,
-        epochs=epochs,
-        validation_data=val_ds,
-        callbacks=[*run_callbacks, *callbacks],
-        verbose=verbose,
-        shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
-    )
+                                   checkpoint_every, resume_epoch if steps_per_epoch else None)
+    from keras_s2p.data.dataset import read_error
+
+    try:
+        history = gan.fit(
+            train_ds,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            validation_data=val_ds,
+            callbacks=[*run_callbacks, *callbacks],
+            verbose=verbose,
+            shuffle=False,  # the pipeline shuffles; Keras' flag does not apply to tf.data and only warns
+        )
+    except tf.errors.OpError as error:  # a data file that changed or vanished mid-run: named, not a traceback
+        raise (read_error(error, data, side_by_side) or error) from None
     _save_final(gan, run, strategy)
     return gan, history, run
 
 
-def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every, checkpoint_every):
-    """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay."""
+def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sample_every, checkpoint_every,
+                   skipped_epochs=None):
+    """The run folder's callbacks (`default_callbacks`), recalibrating BatchNorm, then the data-randomness replay
+    (or, for a stream that already skipped `skipped_epochs`, the check that the backup resumes there)."""
     from keras_s2p.callbacks import ResumeDataRandomness, SafeBackupAndRestore, default_callbacks
     from keras_s2p.data.run_data import calibration_sample, first_examples
     from keras_s2p.metrics import BEST_MONITOR
@@ -175,7 +197,7 @@ def _run_callbacks(gan, callback_dir, train_ds, val_ds, load, num_samples, sampl
                                       calibration_data=calibration,
                                       average_weights=getattr(gan.g_optimizer, "use_ema", False))
     backup = next(c for c in run_callbacks if isinstance(c, SafeBackupAndRestore))
-    return [*run_callbacks, ResumeDataRandomness(train_ds, backup)]
+    return [*run_callbacks, ResumeDataRandomness(train_ds, backup, skipped_epochs)]
 
 
 def _save_final(gan, run, strategy):
@@ -199,3 +221,14 @@ def _build_and_compile(model_options, g_learning_rate, d_learning_rate, ema_mome
         return gan, f"disabled: {gan.perceptual_disabled}"
     weight = model_options.get("perceptual_weight", MODEL_DEFAULTS["perceptual_weight"])
     return gan, ("on" if weight > 0 else "off (perceptual_weight=0)")
+
+
+def _backed_up_epoch(callback_dir):
+    """The epoch a rerun in `callback_dir` resumes from (0 without a readable backup), read before ``fit``."""
+    from keras_s2p.callbacks.checkpoints import SafeBackupAndRestore
+
+    backup = callback_dir / "backup"
+    try:
+        return SafeBackupAndRestore._read_epoch(backup / "latest.weights.h5", backup / "training_metadata.json")
+    except Exception:  # noqa: BLE001 - none or damaged: the backup callback decides, ResumeDataRandomness checks
+        return 0

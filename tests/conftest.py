@@ -14,6 +14,13 @@ import tensorflow as tf  # noqa: E402
 from tiny_settings import TINY, random_pairs  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def own_cache_home(tmp_path, monkeypatch):
+    """Each test its own ``$XDG_CACHE_HOME``: no remembered data check or packed cache leaks between tests (or into
+    the user's ~/.cache); subprocesses inherit it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
+
+
 @pytest.fixture
 def tiny_kwargs():
     """Constructor arguments of a GAN small enough to train a few steps in a second."""

@@ -1,4 +1,4 @@
-"""The ``s2p`` command line: train, generate, draw, evaluate, sketchify, export, demo.
+"""The ``s2p`` command line: train, pack, generate, draw, evaluate, sketchify, export, demo.
 
 Every command is a module with ``add_parser(subparsers)`` and ``run(args)``. TensorFlow is imported only inside
 ``run``, so ``s2p --help`` answers at once; its start-up log lines are hidden unless ``--verbose``
@@ -10,10 +10,10 @@ import argparse
 import sys
 import warnings
 
-from keras_s2p.cli import demo, draw, evaluate, export, generate, sketchify, train
+from keras_s2p.cli import demo, draw, evaluate, export, generate, pack, sketchify, train
 from keras_s2p.cli.quiet_tensorflow import import_tensorflow
 
-COMMANDS = (demo, train, generate, draw, evaluate, sketchify, export)
+COMMANDS = (demo, train, pack, generate, draw, evaluate, sketchify, export)
 
 
 def build_parser():

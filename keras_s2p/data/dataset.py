@@ -1,4 +1,4 @@
-"""The tf.data pipeline: pairs (files or arrays) -> batches of (sketch, photo) in [-1, 1]."""
+"""The tf.data pipeline: pairs (files, arrays or a pack folder) -> batches of (sketch, photo) in [-1, 1]."""
 import os
 import warnings
 from pathlib import Path
@@ -6,10 +6,19 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from keras_s2p.data.images import check_images, read_image, resize
+from keras_s2p.data.fingerprint import fingerprint
+from keras_s2p.data.images import check_images, pair_loader, resize
 from keras_s2p.data.pairing import SIDES, find_pairs
+from keras_s2p.data.shards import JITTER, PackSource, is_pack, pack
 from keras_s2p.data.sketch_style import restyle_sketch
 from keras_s2p.data.sketchify import xdog
+from keras_s2p.data.streaming import (
+    DEFAULT_SHUFFLE_BUFFER,
+    cache_dir,
+    checked_before,
+    in_memory,
+    remember_checked,
+)
 from keras_s2p.errors import DataError
 from keras_s2p.pixels import from_pixels, to_uint8
 
@@ -17,19 +26,22 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 
 def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=None, seed=0, augment=True,
-                   sketch_style=False, xdog_mix=0.0, shuffle=True, jitter=1.12, drop_remainder=False, every=1,
-                   side_by_side=None, strict=True, validate=True, cache=True, sketches_dir="sketches",
-                   photos_dir="photos", manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
+                   sketch_style=False, xdog_mix=0.0, shuffle=True, jitter=JITTER, drop_remainder=False, every=1,
+                   side_by_side=None, strict=True, validate=True, cache="auto", shuffle_buffer=DEFAULT_SHUFFLE_BUFFER,
+                   repeat=False, skip=0, worker=None, sketches_dir="sketches", photos_dir="photos",
+                   manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
     """Batches of (sketch, photo), float32 in [-1, 1], shape (B, S, S, 3), ready for `model.fit`.
 
-    Images are decoded in parallel, resized to a square (aspect ratio not kept, as in pix2pix), cached in
-    memory as uint8 and prefetched. With `augment`, training images are resized to `jitter * image_size`
-    and the SAME random crop and the SAME random horizontal flip are applied to sketch and photo (pix2pix's
-    jitter and mirroring); the randomness is seeded by `seed` and changes every epoch. Validation data is
-    never shuffled or augmented.
+    Images are decoded in parallel, resized to a square (aspect ratio not kept, as in pix2pix) and prefetched;
+    `cache` decides whether decoded pairs stay in memory or are streamed from the files (or shards) every epoch
+    (`keras_s2p.data.streaming`). Shuffling permutes the whole training set each epoch. With `augment`,
+    training images are resized to `jitter * image_size` and the SAME random crop and the SAME random horizontal
+    flip are applied to sketch and photo (pix2pix's jitter and mirroring); the randomness is seeded by `seed` and
+    changes every epoch. Validation data is never shuffled or augmented.
 
     Args:
-        source: a folder (paired by `find_pairs`, which takes the keyword arguments from `side_by_side` on),
+        source: a folder (paired by `find_pairs`, which takes the keyword arguments from `side_by_side` on), a
+            pack folder written by `keras_s2p.data.pack` (``s2p pack``; read shard by shard, interleaved),
             a list of (sketch_path, photo_path) pairs, or a tuple of numpy arrays `(sketches, photos)` of
             shape (N, H, W, 3) or (N, H, W, 1)/(N, H, W): dtype uint8 is read as 0..255, any float dtype
             must already lie in [-1, 1].
@@ -51,15 +63,28 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
             decoded.
         side_by_side: `"left"`/`"right"`: each file holds both images and this half is the sketch.
         strict: see `find_pairs`.
-        validate: decode every file once before building the dataset and raise on unreadable ones.
-        cache: keep decoded, resized images in memory after the first epoch.
+        validate: decode every file once, in parallel, before building the dataset and raise naming the unreadable
+            ones; skipped when files of the same data fingerprint were checked before (remembered under
+            `keras_s2p.data.streaming.cache_dir`). Packs were checked when packed.
+        cache: ``"auto"`` (memory while the decoded pairs fit `keras_s2p.data.streaming.MEMORY_BUDGET`, streaming
+            beyond), ``"memory"``, ``"disk"`` (pack once under `cache_dir`, then stream the shards) or ``"none"``
+            (stream the files every epoch); the training and validation parts decide apart.
+        shuffle_buffer: streamed pack records held for shuffling beyond the per-epoch shard order (memory and
+            file lists are permuted whole every epoch).
+        repeat: endless training data, reshuffled every pass (for ``fit(steps_per_epoch=...)``).
+        skip: training pairs to skip before the first batch, without decoding them (resuming a repeated stream).
+        worker: ``(index, count)`` of this `tf.distribute` worker: the training part of a pack (or of
+            ``cache="disk"``) then reads this worker's own shards only (`PackSource.records`), with tf.distribute's
+            own sharding off for it, and `skip` counts all workers' pairs. Default: tf.distribute shards the
+            elements (every worker reads all files).
 
     Returns:
         a `tf.data.Dataset`, or `(train_ds, val_ds)` when `validation_split` is given.
 
     Raises:
         DataError: anything wrong with the data, naming the files (see `find_pairs`), unreadable images,
-            or a split that leaves a side empty.
+            a split that leaves a side empty, a pack of another version or with a truncated shard, or
+            ``cache="memory"`` over its budget.
 
     Example:
         >>> train_ds, val_ds = paired_dataset("data/faces", image_size=128, validation_split=0.1, seed=0)
@@ -70,8 +95,13 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
     if isinstance(source, tuple) and len(source) == 2 and all(isinstance(a, np.ndarray) for a in source):
         if side_by_side is not None:
             raise DataError("side_by_side applies to image files, not to in-memory arrays")
-        elements, where = _arrays(*source, image_size), "the in-memory arrays"
-        load = _load_arrays
+        data = _Slices(_arrays(*source, image_size), _load_arrays, "the in-memory arrays")
+    elif is_pack(source):
+        data = PackSource(source)
+        need = round(image_size * jitter) if augment else image_size
+        if data.stored_size < need:
+            raise DataError(f"pack {source} holds {data.stored_size}x{data.stored_size} pairs, too small to train at "
+                            f"image_size={image_size} (needs {need}); pack again with --image-size {image_size}")
     else:
         if isinstance(source, (str, os.PathLike)):
             where = Path(source)
@@ -86,27 +116,48 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
             if side_by_side is None and all(s == p for s, p in pairs):
                 raise DataError(f"every pair in {where} uses one file for sketch and photo; "
                                 f"pass side_by_side='left' or 'right'")
-        if validate:
-            check_images([p for pair in pairs for p in pair], where, min_size=image_size,
-                         half_width=side_by_side is not None)
-        elements = tuple(np.array([str(pair[i]) for pair in pairs]) for i in (0, 1))
-        load = _file_loader(side_by_side)
+        data = _file_source(pairs, where, image_size, side_by_side, validate, cache, jitter)
 
-    build = dict(load=load, image_size=image_size, batch_size=batch_size, seed=seed, jitter=jitter, cache=cache,
+    if not (isinstance(skip, (int, np.integer)) and skip >= 0):
+        raise DataError(f"skip={skip!r} must be a whole number >= 0")
+    build = dict(source=data, image_size=image_size, batch_size=batch_size, seed=seed, jitter=jitter,
+                 cache="none" if cache == "disk" else cache, shuffle_buffer=shuffle_buffer,
                  drop_remainder=drop_remainder)
     if not 0.0 <= xdog_mix <= 1.0:
         raise DataError(f"xdog_mix={xdog_mix!r} must be a probability between 0 and 1")
-    training = dict(training=True, augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, shuffle=shuffle)
+    training = dict(training=True, augment=augment, sketch_style=sketch_style, xdog_mix=xdog_mix, shuffle=shuffle,
+                    repeat=repeat, skip=skip, worker=worker if isinstance(data, PackSource) else None)
     if not (isinstance(every, (int, np.integer)) and every >= 1):
         raise DataError(f"every={every!r} must be a whole number >= 1")
     if validation_split is None:
-        return _pipeline(tuple(e[::every] for e in elements), **training, **build)
-    held = held_out(len(elements[0]), validation_split, seed, where)
-    keep = np.setdiff1d(np.arange(len(elements[0])), held)[::every]
-    train = _pipeline(tuple(e[keep] for e in elements), **training, **build)
-    val = _pipeline(tuple(e[held] for e in elements), training=False, augment=False, sketch_style=False,
-                    xdog_mix=0.0, shuffle=False, **build)
+        return _pipeline(np.arange(data.count)[::every], **training, **build)
+    held = held_out(data.count, validation_split, seed, data.where)
+    keep = np.setdiff1d(np.arange(data.count), held)[::every]
+    train = _pipeline(keep, **training, **build)
+    val = _pipeline(held, training=False, augment=False, sketch_style=False, xdog_mix=0.0, shuffle=False,
+                    repeat=False, skip=0, worker=None, **build)
     return train, val
+
+
+def read_error(error, source, side_by_side=None):
+    """The `DataError` for a TensorFlow error met while streaming `source`, or ``None`` if it is not about the data.
+
+    A file that disappears or stops decoding after it was listed and checked (e.g. edited during training) fails
+    the pipeline mid-epoch; this names it: the missing path, or the files of `source` that no longer decode.
+    """
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, tf.errors.NotFoundError):
+        return DataError(f"a data file disappeared during training: {message}")
+    if not isinstance(error, (tf.errors.InvalidArgumentError, tf.errors.DataLossError)) or not any(
+            word in message.lower() for word in ("image", "jpeg", "png", "record")):
+        return None
+    if isinstance(source, (str, os.PathLike)) and not is_pack(source):
+        try:
+            pairs = find_pairs(source, side_by_side=side_by_side)
+            check_images([p for pair in pairs for p in pair], Path(source))
+        except DataError as changed:
+            return DataError(f"the data changed during training: {changed}")
+    return DataError(f"reading {source} failed during training ({message}); rerun to check the data again")
 
 
 def held_out(n, validation_split, seed, where="the data"):
@@ -135,22 +186,76 @@ def augment_pair(sketch, photo, image_size, key):
     return both[0], both[1]
 
 
-def _pipeline(elements, *, load, image_size, batch_size, seed, jitter, cache, drop_remainder, training, augment,
-              sketch_style, xdog_mix, shuffle):
+def _pipeline(keep, *, source, image_size, batch_size, seed, jitter, cache, shuffle_buffer, drop_remainder,
+              training, augment, sketch_style, xdog_mix, shuffle, repeat, skip, worker):
+    """Batches of the pairs `keep` (indices) of `source`, decoded once into memory or on every pass."""
     size = int(round(image_size * jitter)) if augment else image_size
-    ds = tf.data.Dataset.from_tensor_slices(elements).map(
-        lambda s, p: tuple(_to_uint8(x) for x in load(s, p, size)), num_parallel_calls=AUTOTUNE)
-    if cache:
-        ds = ds.cache()
-    if training and shuffle:
-        ds = ds.shuffle(len(elements[0]), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(lambda s, p: (_to_float(s), _to_float(p)), num_parallel_calls=AUTOTUNE)
-    if augment or sketch_style or xdog_mix:
-        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        ds = tf.data.Dataset.zip(ds, keys).map(
-            lambda pair, key: _randomise(*pair, key, image_size, augment, sketch_style, xdog_mix),
-            num_parallel_calls=AUTOTUNE)
-    return ds.batch(batch_size, drop_remainder=drop_remainder and training).prefetch(AUTOTUNE)
+    shuffled = training and shuffle
+    if worker is not None:  # this worker's own shards, streamed; each worker takes 1/count of every global batch
+        skip //= worker[1]
+        ds = source.records(keep, shuffle=shuffled, seed=seed, buffer=shuffle_buffer, worker=worker)
+        decode = source.load
+    elif in_memory(cache, len(keep), size, source.where):
+        ds = source.records(keep).map(lambda *e: source.load(e, size), num_parallel_calls=AUTOTUNE).cache()
+        if shuffled:
+            ds = ds.shuffle(len(keep), seed=seed, reshuffle_each_iteration=True)
+        decode = None
+    else:
+        ds = source.records(keep, shuffle=shuffled, seed=seed, buffer=shuffle_buffer)
+        decode = source.load
+    randomised = augment or sketch_style or xdog_mix
+    if randomised:  # one stateless key per element, drawn anew each pass
+        ds = tf.data.Dataset.zip(ds, tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2))
+    else:
+        ds = ds.map(lambda *e: (e, tf.zeros([2], tf.int64)))
+    if repeat:
+        ds = ds.repeat()
+    if skip:
+        ds = ds.skip(skip)
+
+    def finish(element, key):
+        element = element if isinstance(element, tuple) else (element,)
+        sketch, photo = (_to_float(x) for x in (decode(element, size) if decode else element))
+        if randomised:
+            sketch, photo = _randomise(sketch, photo, key, image_size, augment, sketch_style, xdog_mix)
+        return sketch, photo
+
+    ds = ds.map(finish, num_parallel_calls=AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder and training).prefetch(AUTOTUNE)
+    if worker is not None:
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+        ds = ds.with_options(options)
+    return ds
+
+
+class _Slices:
+    """Pairs held as parallel arrays (file names or images), loaded by `load(element, size)` into uint8."""
+
+    def __init__(self, elements, load, where):
+        self.elements, self._load, self.where, self.count = elements, load, where, len(elements[0])
+
+    def records(self, keep, shuffle=False, seed=0, buffer=None):
+        ds = tf.data.Dataset.from_tensor_slices(tuple(e[keep] for e in self.elements))
+        return ds.shuffle(len(keep), seed=seed, reshuffle_each_iteration=True) if shuffle else ds
+
+    def load(self, element, size):
+        return tuple(to_uint8(x) for x in self._load(*element, size))
+
+
+def _file_source(pairs, where, image_size, side_by_side, validate, cache, jitter):
+    """The pairs' files as a source: checked first (once per data fingerprint), packed first for cache='disk'."""
+    data_fingerprint = fingerprint(pairs) if validate or cache == "disk" else None
+    if validate and not checked_before(data_fingerprint):
+        check_images([p for pair in pairs for p in pair], where, min_size=image_size,
+                     half_width=side_by_side is not None)
+        remember_checked(data_fingerprint)
+    if cache == "disk":
+        folder = cache_dir() / "packs" / f"{data_fingerprint}-{round(image_size * jitter)}-{side_by_side or 'pairs'}"
+        pack(pairs, folder, image_size=image_size, side_by_side=side_by_side, jitter=jitter)
+        return PackSource(folder)
+    elements = tuple(np.array([str(pair[i]) for pair in pairs]) for i in (0, 1))
+    return _Slices(elements, pair_loader(side_by_side), where)
 
 
 def _randomise(sketch, photo, key, image_size, augment, restyle, xdog_mix):
@@ -165,26 +270,8 @@ def _randomise(sketch, photo, key, image_size, augment, restyle, xdog_mix):
     return sketch, photo
 
 
-def _to_uint8(img):
-    """[-1, 1] -> uint8: the cache holds a quarter of the float32 bytes."""
-    return to_uint8(img)
-
-
 def _to_float(img):
     return from_pixels(img)
-
-
-def _file_loader(side_by_side):
-    def load(sketch_path, photo_path, size):
-        if side_by_side is None:
-            return resize(read_image(sketch_path), size), resize(read_image(photo_path), size)
-        img = read_image(sketch_path)
-        half = tf.shape(img)[1] // 2
-        left, right = img[:, :half], img[:, half:2 * half]
-        sketch, photo = (left, right) if side_by_side == "left" else (right, left)
-        return resize(sketch, size), resize(photo, size)
-
-    return load
 
 
 def _load_arrays(sketch, photo, size):

@@ -85,6 +85,21 @@ def resize(img01, size):
     return tf.clip_by_value(img * 2.0 - 1.0, -1.0, 1.0)
 
 
+def pair_loader(side_by_side=None):
+    """``load(sketch_path, photo_path, size) -> (sketch, photo)`` in [-1, 1], `size`x`size`; with `side_by_side`
+    (``"left"``/``"right"``: the sketch half) both come from one file, `sketch_path`."""
+    def load(sketch_path, photo_path, size):
+        if side_by_side is None:
+            return resize(read_image(sketch_path), size), resize(read_image(photo_path), size)
+        img = read_image(sketch_path)
+        half = tf.shape(img)[1] // 2
+        left, right = img[:, :half], img[:, half:2 * half]
+        sketch, photo = (left, right) if side_by_side == "left" else (right, left)
+        return resize(sketch, size), resize(photo, size)
+
+    return load
+
+
 def load_image(path, image_size=None):
     """Load one image file as the models see it.
 

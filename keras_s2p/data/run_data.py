@@ -7,6 +7,7 @@ from keras_s2p.data.builtin import builtin_dataset
 from keras_s2p.data.dataset import paired_dataset
 from keras_s2p.data.fingerprint import fingerprint
 from keras_s2p.data.pairing import find_pairs
+from keras_s2p.data.shards import is_pack, read_manifest
 from keras_s2p.models.precise_batch_norm import CALIBRATION_BATCHES
 
 
@@ -16,6 +17,8 @@ def data_loader(data, side_by_side, builtin_pairs, split):
         if data is None:
             return (builtin_dataset(num_pairs=builtin_pairs, **split, **options),
                     f"builtin:{builtin_pairs}:{split['image_size']}:{split['seed']}")
+        if is_pack(data):  # checked and fingerprinted when packed
+            return paired_dataset(data, **split, **options), read_manifest(data)["fingerprint"]
         pairs = find_pairs(data, side_by_side=side_by_side)
         return (paired_dataset(pairs, side_by_side=side_by_side, **split, **options),
                 fingerprint(pairs))

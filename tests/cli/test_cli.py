@@ -54,7 +54,7 @@ def sketch_folder(tmp_path_factory):
 
 def test_help_for_every_command():
     assert s2p("--help").returncode == 0
-    for command in ("demo", "train", "generate", "draw", "evaluate", "sketchify", "export"):
+    for command in ("demo", "train", "pack", "generate", "draw", "evaluate", "sketchify", "export"):
         result = s2p(command, "--help")
         assert result.returncode == 0 and "usage: s2p " + command in result.stdout
 

@@ -12,6 +12,11 @@ a fresh process:
         "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}. "patch": false creates the
         strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then applies the fix).
 
+    TF_CONFIG=... python tests/distributed_worker.py shards OUT.json '{"pack": FOLDER}'
+        one worker of a MultiWorkerMirroredStrategy cluster; iterates one epoch of the pack's training data as
+        `fit()` distributes it (each worker reading its own shards) and writes the pair ids it saw (a pair's id is
+        its sketch's grey level).
+
 OUT.json holds {"ok": bool, "error": str, ...}; a multi-worker GAN worker also appends one JSON line per finished
 epoch to WORK_DIR/events-<worker>.jsonl, so a worker killed with os._exit still leaves its record.
 """
@@ -191,10 +196,27 @@ def run_multiworker(options):
     return result
 
 
+# --------------------------------------------------------------------------------------------------- shards
+def run_shards(options):
+    from keras_s2p.distribute import make_strategy, worker_index
+
+    strategy = make_strategy("multiworker")
+    from keras_s2p.data import paired_dataset
+
+    worker = worker_index(strategy)
+    ds = paired_dataset(options["pack"], 16, 4, augment=False, cache="none", drop_remainder=True, worker=worker)
+    ids = []
+    for batch in strategy.experimental_distribute_dataset(ds):
+        for sketches in strategy.experimental_local_results(batch[0]):
+            ids.extend(int(round((float(s.numpy().mean()) + 1) * 127.5)) for s in sketches)
+    return {"worker": list(worker), "ids": ids}
+
+
 def main():
     mode, out, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3] if len(sys.argv) > 3 else "{}")
     try:
-        result = {"ok": True, **(run_mirrored(options) if mode == "mirrored" else run_multiworker(options))}
+        run = {"mirrored": run_mirrored, "shards": run_shards}.get(mode, run_multiworker)
+        result = {"ok": True, **run(options)}
     except Exception as e:  # noqa: BLE001 - reported to the test
         result = {"ok": False, "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}
     result["total_s"] = time.monotonic() - START
