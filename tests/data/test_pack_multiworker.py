@@ -12,7 +12,7 @@ from keras_s2p.data import pack
 
 pytestmark = pytest.mark.slow  # subprocess-heavy
 
-WORKER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "distributed_worker.py")
+WORKER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support", "distributed_worker.py")
 
 
 def free_ports(n):
