@@ -16,6 +16,7 @@ never stops the server. The limits (docs/draw-server.md):
 
 import io
 import json
+import re
 import socket
 import sys
 import threading
@@ -174,7 +175,9 @@ class DrawHandler(BaseHTTPRequestHandler):
     # (40 ms measured on loopback).
     disable_nagle_algorithm = True
     server_version = "s2p-draw"
-    default_request_version = "HTTP/1.1"  # for answers sent before a request line was read (408, 503)
+    # Answers always have a status line: to a request line without a version, and to a connection answered before
+    # its request line was read (408, 503).
+    default_request_version = "HTTP/1.1"
 
     def setup(self):
         self.connection = self.request
@@ -237,8 +240,8 @@ class DrawHandler(BaseHTTPRequestHandler):
         if urlsplit(self.path).path != "/photo":
             return self.send_error(HTTPStatus.NOT_FOUND, f"no such endpoint: POST {self.path} (use POST /photo)")
         length = self._body_length()
-        if length is None:
-            return
+        if not isinstance(length, int):
+            return self.send_error(*length)
         body = bytearray()
         try:
             if self._read_body(body, length):
@@ -247,19 +250,23 @@ class DrawHandler(BaseHTTPRequestHandler):
             self.server.bodies.give(len(body))
 
     def _body_length(self):
-        """The request's Content-Length, or ``None`` once an error is answered."""
+        """The request's Content-Length, or the (status, message) refusing it."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self.send_error(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length (chunked bodies are not read)")
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-            if length < 0:
-                raise ValueError(length)
-        except ValueError:
-            return self.send_error(HTTPStatus.LENGTH_REQUIRED, "a POST /photo needs a valid Content-Length header")
+            return HTTPStatus.LENGTH_REQUIRED, "send a Content-Length (chunked bodies are not read)"
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length", ())}
+        if len(lengths) != 1 or not re.fullmatch(r"[0-9]{1,15}", next(iter(lengths))):
+            return HTTPStatus.LENGTH_REQUIRED, "a POST /photo needs one valid Content-Length header"
+        length = int(lengths.pop())
         if length > self.server.max_body:
-            return self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                                   f"body of {length} bytes is over the {self.server.max_body} byte limit")
+            return (HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    f"body of {length} bytes is over the {self.server.max_body} byte limit")
         return length
+
+    def handle_expect_100(self):
+        """``Expect: 100-continue``: the client waits for a go-ahead, sent only for a body that will be read."""
+        if self.command == "POST" and isinstance(self._body_length(), int):
+            return super().handle_expect_100()
+        return True  # do_POST answers the error, without the client sending the body first
 
     def _read_body(self, body, length):
         """Read the body into `body`, counted against the server's budget; whether it all arrived (answered if
@@ -305,6 +312,8 @@ class DrawHandler(BaseHTTPRequestHandler):
     def send_error(self, code, message=None, explain=None):
         """Every error as one ``text/plain`` line (the base class sends an HTML page); the connection then closes
         (what follows an error, such as the rest of an over-long header, is never read as a request)."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # the base class' answer to a method without a do_ method
+            code, message, explain = HTTPStatus.METHOD_NOT_ALLOWED, f"method {one_line(self.command)} is not served", ""
         message = one_line(f"{message}: {explain}" if message and explain else message or HTTPStatus(code).phrase)
         self.log_message("%d %s", int(code), message)
         self.linger = True
