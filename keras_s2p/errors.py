@@ -19,3 +19,16 @@ class WeightsUnavailableError(S2PError, OSError):
 
 class ConfigError(S2PError, ValueError):
     """An invalid argument or configuration value."""
+
+
+class OutputError(S2PError, OSError):
+    """An output path that cannot be written (a file where a folder should be, no permission, disk full).
+
+    Args:
+        path: the path as the user gave it (never a temporary file's).
+        reason: why, e.g. ``"folder out is not writable (Permission denied)"``.
+    """
+
+    def __init__(self, path, reason):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = path, reason

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from keras_s2p import S2PError, runs
+from keras_s2p import S2PError, atomic, runs
 from keras_s2p.runs import RunFolder, RunFolderError
 
 
@@ -23,10 +23,10 @@ def test_paths_inside_the_run_folder(tmp_path):
     assert run.model_path.name == "model.keras" and run.generator_path.name == "generator.keras"
 
 
-def test_ensure_writable_creates_folder_without_leftovers(tmp_path):
+def test_ensure_writable_creates_nothing_and_leaves_nothing(tmp_path):
     run = RunFolder(tmp_path / "logs" / "r")
     run.ensure_writable()
-    assert run.path.is_dir() and list(run.path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # the folder appears with its first file: no empty one if training fails
 
 
 def test_unwritable_folder_fails_with_one_line_error(tmp_path):
@@ -45,10 +45,10 @@ def test_full_disk_fails_before_training(tmp_path, monkeypatch):
     with pytest.raises(RunFolderError, match="0 MiB free"):
         RunFolder(tmp_path / "r").ensure_writable()
 
-    def no_space(path, data):
+    def no_space(folder):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(runs, "atomic_write_bytes", no_space)
+    monkeypatch.setattr(atomic, "_probe", no_space)
     with pytest.raises(RunFolderError, match="not writable: disk full"):
         RunFolder(tmp_path / "r").ensure_writable()
 

@@ -83,8 +83,8 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
                                 "or a tuple of numpy arrays (sketches, photos)")
             where = Path(os.path.commonpath([os.path.abspath(p) for pair in pairs for p in pair]))
             if side_by_side is None and all(s == p for s, p in pairs):
-                raise DataError(f"every pair in {where} uses one file for sketch and photo; "
-                                f"pass side_by_side='left' or 'right'")
+                raise DataError(f"every pair in {where} uses one file for sketch and photo; name the sketch half: "
+                                f"--side-by-side left or right (side_by_side= in Python)")
         if validate:
             check_images([p for pair in pairs for p in pair], where, min_size=image_size,
                          half_width=side_by_side is not None)
