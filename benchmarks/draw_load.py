@@ -6,7 +6,12 @@ Starts each server to compare in its own process (loopback only), with the defau
 1. Photo time, no load: ``--repeats`` sequential ``POST /photo`` of the page's 512² canvas PNG on one keep-alive
    connection, timed inside the server (``do_POST``, body read to answer written) and by the client. The servers
    take turns request by request, so the machine's load falls on both alike.
-2. Load, one server at a time: 16 slow clients each declare a 1000-byte body and send a byte every 5 s (for
+   Then the part this issue changed, in this process: preparing the canvas PNG for the generator (decode, resize),
+   the code before issue 22 (header check, TensorFlow decode to float, resize) and `DrawModel.sketch` now
+   (bounded Pillow decode, resize), alternating.
+2. Large uploads alone, one server at a time: four 4096² line drawings (allowed uploads, 70 KB PNGs) at once,
+   twice; the server's resident memory before, at its peak (VmHWM) and after.
+3. Load, one server at a time: 16 slow clients each declare a 1000-byte body and send a byte every 5 s (for
    ``--trickle`` seconds, or until answered); 1 s in, a drawing client sends photo requests one after another on
    a keep-alive connection (as the page does) until the slow clients are done; 3 s in, 200 photo requests arrive
    at once on fresh connections; 8 s in, four 4096² line drawings (allowed uploads, 70 KB PNGs) at once.
@@ -34,6 +39,8 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -169,6 +176,43 @@ def photo_time(servers, body, repeats):
         print(f"  {s.code}: server do_POST {percentiles(server)}; client {percentiles(client[i])}")
 
 
+def preparation_time(canvas, repeats):
+    import tensorflow as tf
+
+    from keras_s2p import build_generator
+    from keras_s2p.data.images import declared_size, decode_image, resize
+    from keras_s2p.draw.inference import DrawModel
+
+    model = DrawModel(build_generator(image_size=128, base_filters=4, num_res_blocks=1), 128)
+
+    def before():  # keras_s2p/draw/inference.py before issue 22
+        declared_size(io.BytesIO(canvas))
+        return resize(decode_image(canvas), 128)[None].numpy()
+
+    def now():
+        return model.sketch(canvas).numpy()
+
+    tf.debugging.assert_near(before(), now(), atol=1e-5)  # the same pixels for the page's canvases
+    times = {before: [], now: []}
+    for _ in range(repeats):
+        for function, seconds in times.items():
+            start = time.perf_counter()
+            function()
+            seconds.append(time.perf_counter() - start)
+    print(f"  preparing the canvas PNG: before {percentiles(times[before])}; now {percentiles(times[now])}")
+
+
+def large_alone(server, large):
+    before = server.memory_mib("VmRSS")
+    server.reset_peak()
+    statuses = []
+    for _ in range(2):
+        with ThreadPoolExecutor(LARGE) as pool:
+            statuses += [status for status, _ in pool.map(lambda _: post(server.port, large), range(LARGE))]
+    print(f"  {server.code}: {dict(Counter(statuses))}; resident memory before {before:.0f} MiB, peak "
+          f"{server.memory_mib('VmHWM'):.0f} MiB, after {server.memory_mib('VmRSS'):.0f} MiB")
+
+
 def slow_client(port, until, answers):
     """Declares 1000 bytes, sends one every 5 s; records the answer's status, or None."""
     with socket.create_connection(("127.0.0.1", port), timeout=120) as connection:
@@ -255,9 +299,14 @@ def main():
     print(f"load average before: {os.getloadavg()}")
     servers = [Server(code) for code in args.code or [ROOT]]
     try:
-        canvas, large = form(canvas_png()), form(large_png())
+        canvas_bytes = canvas_png()
+        canvas, large = form(canvas_bytes), form(large_png())
         print(f"photo time, no load ({args.repeats} requests each, 512² canvas PNG, 128² default generator):")
         photo_time(servers, canvas, args.repeats)
+        preparation_time(canvas_bytes, args.repeats)
+        print(f"{LARGE} 4096² uploads at once, twice:")
+        for server in servers:
+            large_alone(server, large)
         print(f"under load ({SLOW_CLIENTS} slow clients, {BURST} at once, {LARGE} 4096² uploads):")
         for server in servers:
             load(server, canvas, large, args.trickle)
