@@ -220,8 +220,9 @@ def test_odd_headers_get_a_one_line_error(server, headers, status, needle):
     [(b"POST /photo\r\n\r\n", 400), (b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
      (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
      (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
-     (b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 101 + b"\r\n", 431)],
-    ids=["http-0.9", "head", "http-2", "long-line", "many-headers"],
+     (b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 101 + b"\r\n", 431),
+     (b"GET / HTTP/1.1\r\n" + (b"X: " + b"a" * 60_000 + b"\r\n") * 3 + b"\r\n", 431)],
+    ids=["http-0.9", "head", "http-2", "long-line", "many-headers", "large-headers"],
 )
 def test_every_error_has_a_status_line_and_one_line(server, raw, status):
     answer = exchange(server, raw)
