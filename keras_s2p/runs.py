@@ -70,7 +70,7 @@ class RunFolder:
     def create(cls, root="logs", name=None):
         """A run folder ``<root>/<name>``; `name` defaults to the current date and time (``%Y%m%d-%H%M%S``).
 
-        The folder is not created here: its first file creates it (`ensure_writable` checks that it can).
+        The folder is not created here: `ensure_writable` does that, reporting problems as `RunFolderError`.
         """
         return cls(Path(root) / (name or datetime.datetime.now().strftime(RUN_NAME_FORMAT)))
 
@@ -95,20 +95,26 @@ class RunFolder:
         """Whether an interrupted run left a `BackupAndRestore` backup here (``fit`` would resume it)."""
         return (self.backup_dir / "latest.weights.h5").is_file()
 
-    def ensure_writable(self, min_free_bytes=MIN_FREE_BYTES):
-        """Check the folder can be written, so a bad path fails before training, not after. Creates nothing: the
-        folder appears with its first file, so a run that fails before that (bad data) leaves no empty folder.
+    def ensure_writable(self, min_free_bytes=MIN_FREE_BYTES, create=True):
+        """Check the folder can be written, so a bad path fails before training, not after.
 
         Args:
             min_free_bytes: fail when the disk has less free space than this.
+            create: create the folder; ``False`` leaves that to its first file, so a run that fails before
+                writing one (bad data) leaves no empty folder behind (`keras_s2p.training.train`).
 
         Raises:
             RunFolderError: the folder cannot be created or written, or the disk is (nearly) full.
         """
         try:
-            free = shutil.disk_usage(existing_folder(self.config_path)).free
+            folder = existing_folder(self.config_path)
+            if create:
+                self.path.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(folder).free
         except OutputError as e:
             raise RunFolderError(f"run folder {self.path} is not writable: {e.reason}") from None
+        except OSError as e:
+            raise RunFolderError(f"run folder {self.path} is not writable: {e.strerror or e}") from None
         if free < min_free_bytes:
             raise RunFolderError(
                 f"run folder {self.path} is on a disk with only {free / 2**20:.0f} MiB free "

@@ -23,10 +23,15 @@ def test_paths_inside_the_run_folder(tmp_path):
     assert run.model_path.name == "model.keras" and run.generator_path.name == "generator.keras"
 
 
-def test_ensure_writable_creates_nothing_and_leaves_nothing(tmp_path):
+def test_ensure_writable_creates_folder_without_leftovers(tmp_path):
     run = RunFolder(tmp_path / "logs" / "r")
     run.ensure_writable()
-    assert list(tmp_path.iterdir()) == []  # the folder appears with its first file: no empty one if training fails
+    assert run.path.is_dir() and list(run.path.iterdir()) == []
+
+
+def test_ensure_writable_can_leave_the_folder_to_its_first_file(tmp_path):
+    RunFolder(tmp_path / "logs" / "r").ensure_writable(create=False)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unwritable_folder_fails_with_one_line_error(tmp_path):
