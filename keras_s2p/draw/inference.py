@@ -60,8 +60,8 @@ class DrawModel:
         """
         with self._decoding:
             pixels = decode_upload(contents, "the sketch", self.image_size).astype(np.float32) / 255.0
-            if pixels.shape[-1] == 4:  # premultiplied colour over white
-                pixels = pixels[..., :3] + (1.0 - pixels[..., 3:])
+            if pixels.shape[-1] == 4:  # over white
+                pixels = pixels[..., :3] * pixels[..., 3:] + (1.0 - pixels[..., 3:])
             return resize(pixels, self.image_size)[None]
 
     def hints(self, contents):
@@ -72,9 +72,10 @@ class DrawModel:
             hints = decode_upload(contents, "the colour hint layer", self.image_size).astype(np.float32) / 255.0
             if hints.shape[-1] == 3:
                 hints = np.concatenate([hints, np.ones_like(hints[..., :1])], -1)
-            # Resized premultiplied (as decoded), so the colourless transparent pixels do not darken the colours at
-            # a hint's edge.
-            small = tf.image.resize(hints, [self.image_size] * 2, antialias=True)
+            # Resized premultiplied, so the colourless transparent pixels do not darken the colours at a hint's edge.
+            alpha = hints[..., 3:]
+            small = tf.image.resize(np.concatenate([hints[..., :3] * alpha, alpha], -1), [self.image_size] * 2,
+                                    antialias=True)
         small = tf.clip_by_value(small, 0.0, 1.0)
         colour = tf.math.divide_no_nan(small[..., :3], small[..., 3:])
         return tf.concat([tf.minimum(colour, 1.0), small[..., 3:]], -1)[None]

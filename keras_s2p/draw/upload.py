@@ -76,8 +76,8 @@ def decode_upload(contents, what, size):
         size: the model's size.
 
     Returns:
-        uint8 numpy array ``(H, W, 3)``, or ``(H, W, 4)`` with premultiplied colour when it has transparency;
-        EXIF orientation applied.
+        uint8 numpy array ``(H, W, 3)``, or ``(H, W, 4)`` (RGBA) when it has transparency; EXIF orientation
+        applied.
 
     Raises:
         DataError: naming `what`: not an accepted image, too small or too large, corrupt or truncated.
@@ -95,11 +95,9 @@ def decode_upload(contents, what, size):
     _check_size(image.size, what)  # what the decoder produced, not what the header said
     pixels = image.size[0] * image.size[1]
     image = _eight_bit(image)
-    if image.mode == "RGBA":
-        image = image.convert("RGBa")  # premultiplied: reducing must not mix the colour of transparent pixels
     factor = min(image.size) // (OVERSAMPLE * size)
-    if factor > 1:
-        image = image.reduce(factor)
+    if factor > 1:  # premultiplied while reduced, so the colour of transparent pixels does not bleed in
+        image = image.convert("RGBa").reduce(factor).convert("RGBA") if image.mode == "RGBA" else image.reduce(factor)
     image = ImageOps.exif_transpose(image)
     array = np.asarray(image)
     if pixels > _LARGE:

@@ -22,7 +22,7 @@ def test_an_ordinary_canvas_decodes_as_the_training_decoder_does():
     rgba = np.random.default_rng(0).integers(0, 256, (128, 128, 4), dtype=np.uint8)
     data = png_bytes(rgba, "RGBA")
     pixels = decoded(data).astype(np.float32) / 255
-    ours = resize(pixels[..., :3] + (1 - pixels[..., 3:]), 32)
+    ours = resize(pixels[..., :3] * pixels[..., 3:] + (1 - pixels[..., 3:]), 32)
     np.testing.assert_allclose(ours, resize(decode_image(data), 32), atol=1 / 255)
 
 
@@ -35,7 +35,7 @@ def test_a_transparent_palette_colour_becomes_alpha():
     image = Image.new("P", (32, 32), 1)
     image.putpalette([0, 0, 0, 255, 0, 0])
     pixels = decoded(image_bytes(image, "PNG", transparency=1))
-    assert pixels.shape == (32, 32, 4) and pixels[0, 0].tolist() == [0, 0, 0, 0]
+    assert pixels.shape == (32, 32, 4) and pixels[0, 0].tolist() == [255, 0, 0, 0]
 
 
 def test_cmyk_jpeg_as_tensorflow_reads_it():
