@@ -3,8 +3,8 @@
 A small file can decode huge (a "decompression bomb"): a GIF whose later frame is 6000x6000 behind a 16x16 first
 frame, a PNG header declaring 20000x20000. So an upload is opened with Pillow restricted to `FORMATS`, its size is
 checked from the header, only its first frame is decoded (a JPEG at the smallest DCT scale still covering the
-model's size), the decoder's actual output size is checked again, and an image more than `OVERSAMPLE` times the
-model's size is box-reduced right away, so what stays in memory is small whatever was sent.
+model's size), the decoder's actual output size is checked again, and a large image (over a megapixel) more than
+`OVERSAMPLE` times the model's size is box-reduced right away, so what stays in memory is small whatever was sent.
 """
 
 import ctypes
@@ -21,7 +21,7 @@ FORMATS = ("PNG", "JPEG", "BMP", "GIF")
 MIN_SIDE = 16
 MAX_SIDE = 4096  # height and width of an upload; larger ones are refused from the header, before decoding
 OVERSAMPLE = 4  # an image over this many times the model's size a side is box-reduced before anything else
-_LARGE = 1024 * 1024  # decoded pixels above which freed memory is handed back to the system at once
+_LARGE = 1024 * 1024  # decoded pixels above which an image is reduced, and freed memory handed back at once
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
@@ -96,7 +96,7 @@ def decode_upload(contents, what, size):
     pixels = image.size[0] * image.size[1]
     image = _eight_bit(image)
     factor = min(image.size) // (OVERSAMPLE * size)
-    if factor > 1:  # premultiplied while reduced, so the colour of transparent pixels does not bleed in
+    if factor > 1 and pixels > _LARGE:  # premultiplied while reduced: transparent pixels have no colour to lend
         image = image.convert("RGBa").reduce(factor).convert("RGBA") if image.mode == "RGBA" else image.reduce(factor)
     image = ImageOps.exif_transpose(image)
     array = np.asarray(image)
