@@ -5,10 +5,13 @@ so a run folder never holds a half-written PNG, config or checkpoint.
 """
 
 import contextlib
+import errno
 import os
 import shutil
 import uuid
 from pathlib import Path
+
+from keras_s2p.errors import OutputError
 
 TEMP_PREFIX = ".tmp-"
 
@@ -42,6 +45,43 @@ def _remove(path):
             path.unlink()
 
 
+def existing_folder(path):
+    """The folder `path` would be written in, or its nearest existing ancestor, checked to be a writable folder.
+
+    Creates nothing (a check of a run folder leaves none behind); a write probe (a temporary file, deleted at once)
+    tells what permissions, read-only file systems and the like allow.
+
+    Args:
+        path: a file or folder about to be written.
+
+    Returns:
+        pathlib.Path: the existing folder.
+
+    Raises:
+        OutputError: naming `path` and the reason (a file in the way, not writable).
+    """
+    path = Path(path)
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(path, f"{folder} is a file, not a folder")
+    try:
+        _probe(folder)
+    except OSError as error:
+        reason = "disk full" if error.errno == errno.ENOSPC else f"{error.strerror or error} in {folder}"
+        raise OutputError(path, reason) from None
+    return folder
+
+
+def _probe(folder):
+    """Create and delete a small temporary file in `folder`."""
+    probe = _temp_sibling(folder / "write-probe")
+    with open(probe, "xb") as f:
+        f.write(b"\0" * 4096)
+    probe.unlink()
+
+
 def _fsync(path):
     with open(path, "rb") as f:
         os.fsync(f.fileno())
@@ -57,6 +97,10 @@ def atomic_path(path):
     Args:
         path: the final file or directory path; missing parent folders are created.
 
+    Raises:
+        OutputError: `path` cannot be written (checked before the body runs, and for the body's own file errors
+            on the temporary path).
+
     Yields:
         pathlib.Path: where to write.
 
@@ -65,9 +109,10 @@ def atomic_path(path):
         ...     model.save(tmp)
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    existing_folder(path)
     tmp = _temp_sibling(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         if tmp.is_dir():
             old = None
@@ -80,6 +125,10 @@ def atomic_path(path):
         else:
             _fsync(tmp)
             os.replace(tmp, path)
+    except OSError as error:  # the temporary name means nothing to the user: name the path they gave
+        if error.filename is None or not str(error.filename).startswith(str(path.parent)):
+            raise
+        raise OutputError(path, error.strerror or str(error)) from None
     finally:
         if tmp.exists():
             _remove(tmp)

@@ -31,3 +31,16 @@ def first_line(error, limit=200):
     """
     line = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
     return line[:limit]
+
+
+class OutputError(S2PError, OSError):
+    """An output path that cannot be written (a file where a folder should be, no permission, disk full).
+
+    Args:
+        path: the path as the user gave it (never a temporary file's).
+        reason: why, e.g. ``"folder out is not writable (Permission denied)"``.
+    """
+
+    def __init__(self, path, reason):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = path, reason

@@ -29,7 +29,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from keras_s2p.atomic import atomic_path, atomic_write_bytes
+from keras_s2p.atomic import atomic_path, atomic_write_bytes, existing_folder
 from keras_s2p.draw import runtime
 from keras_s2p.draw.web import write_web_folder
 from keras_s2p.errors import ConfigError, S2PError, first_line
@@ -125,6 +125,7 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
             or `web_runtime` for another format than ``web``.
         S2PError: the TFLite converter failed (its first error line); for ``web``, the runtime's tarballs are
             missing, unreachable or not the pinned ones.
+        OutputError: `path` cannot be written (a file in the way, no permission).
 
     Example:
         >>> export_model(gan, "exports/photo_model")                       # SavedModel
@@ -139,6 +140,7 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
     if web_runtime is not None and format != "web":
         raise ConfigError(f"web_runtime={str(web_runtime)!r} is for the web format only")
     path = Path(path)
+    existing_folder(path)  # before the conversion's seconds (written again, atomically, at the end)
     generator = float32_generator(getattr(model, "generator", model))
     image_size = image_size or getattr(model, "image_size", None)
     if format == "keras":

@@ -17,16 +17,14 @@ Rerunning the same command on a run folder whose ``backup/`` exists resumes that
 """
 
 import datetime
-import errno
 import json
 import platform
 import shutil
-import uuid
 from importlib import metadata
 from pathlib import Path
 
-from keras_s2p.atomic import atomic_write_bytes, atomic_write_text
-from keras_s2p.errors import ConfigError, S2PError
+from keras_s2p.atomic import atomic_write_text, existing_folder
+from keras_s2p.errors import ConfigError, OutputError, S2PError
 
 RUN_NAME_FORMAT = "%Y%m%d-%H%M%S"
 MIN_FREE_BYTES = 100 * 2**20  # room for a few checkpoints of a default-size model
@@ -97,26 +95,26 @@ class RunFolder:
         """Whether an interrupted run left a `BackupAndRestore` backup here (``fit`` would resume it)."""
         return (self.backup_dir / "latest.weights.h5").is_file()
 
-    def ensure_writable(self, min_free_bytes=MIN_FREE_BYTES):
-        """Create the folder and check it can be written, so a bad path fails before training, not after.
+    def ensure_writable(self, min_free_bytes=MIN_FREE_BYTES, create=True):
+        """Check the folder can be written, so a bad path fails before training, not after.
 
         Args:
             min_free_bytes: fail when the disk has less free space than this.
+            create: create the folder; ``False`` leaves that to its first file, so a run that fails before
+                writing one (bad data) leaves no empty folder behind (`keras_s2p.training.train`).
 
         Raises:
             RunFolderError: the folder cannot be created or written, or the disk is (nearly) full.
         """
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            probe = self.path / f".write-probe-{uuid.uuid4().hex[:8]}"
-            try:
-                atomic_write_bytes(probe, b"\0" * 4096)
-            finally:
-                probe.unlink(missing_ok=True)
-            free = shutil.disk_usage(self.path).free
+            folder = existing_folder(self.config_path)
+            if create:
+                self.path.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(folder).free
+        except OutputError as e:
+            raise RunFolderError(f"run folder {self.path} is not writable: {e.reason}") from None
         except OSError as e:
-            reason = "disk full" if e.errno == errno.ENOSPC else (e.strerror or str(e))
-            raise RunFolderError(f"run folder {self.path} is not writable: {reason}") from None
+            raise RunFolderError(f"run folder {self.path} is not writable: {e.strerror or e}") from None
         if free < min_free_bytes:
             raise RunFolderError(
                 f"run folder {self.path} is on a disk with only {free / 2**20:.0f} MiB free "

@@ -113,7 +113,7 @@ def train(
     if not 0.0 <= ema_momentum < 1.0:
         raise ConfigError(f"ema_momentum={ema_momentum} must be in [0, 1) (0: no moving averages)")
     run = RunFolder(run_dir) if run_dir is not None else RunFolder.create(logs_dir, run_name)
-    run.ensure_writable()
+    run.ensure_writable(create=False)  # created with its first file: none left empty if the data is bad
     image_size = model_options.setdefault("image_size", MODEL_DEFAULTS["image_size"])
     if model_options.get("num_downsamples") is None:  # recorded as the number the size chose
         model_options["num_downsamples"] = default_downsamples(image_size)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from keras_s2p import S2PError, runs
+from keras_s2p import S2PError, atomic, runs
 from keras_s2p.runs import RunFolder, RunFolderError
 
 
@@ -29,6 +29,11 @@ def test_ensure_writable_creates_folder_without_leftovers(tmp_path):
     assert run.path.is_dir() and list(run.path.iterdir()) == []
 
 
+def test_ensure_writable_can_leave_the_folder_to_its_first_file(tmp_path):
+    RunFolder(tmp_path / "logs" / "r").ensure_writable(create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unwritable_folder_fails_with_one_line_error(tmp_path):
     (tmp_path / "logs").write_text("a file where the folder should be")
     run = RunFolder(tmp_path / "logs" / "r")
@@ -45,10 +50,10 @@ def test_full_disk_fails_before_training(tmp_path, monkeypatch):
     with pytest.raises(RunFolderError, match="0 MiB free"):
         RunFolder(tmp_path / "r").ensure_writable()
 
-    def no_space(path, data):
+    def no_space(folder):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(runs, "atomic_write_bytes", no_space)
+    monkeypatch.setattr(atomic, "_probe", no_space)
     with pytest.raises(RunFolderError, match="not writable: disk full"):
         RunFolder(tmp_path / "r").ensure_writable()
 

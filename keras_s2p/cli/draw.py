@@ -18,7 +18,8 @@ def add_parser(commands):
     add_model_file(p, required=False)
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the network)")
+                   help="address or host name to listen on (default 127.0.0.1: this machine only; ::1 for IPv6; "
+                        "0.0.0.0 opens it to the network)")
     p.set_defaults(run=run_command)
 
 

@@ -74,7 +74,7 @@ def run_command(args):
     import numpy as np
     import tensorflow as tf
 
-    from keras_s2p.atomic import atomic_path
+    from keras_s2p.atomic import atomic_path, existing_folder
     from keras_s2p.data.images import load_image, name_list, resize, save_image
     from keras_s2p.hints import no_hints, read_hints, takes_hints
     from keras_s2p.model_file import load_generator
@@ -83,6 +83,8 @@ def run_command(args):
     outputs = output_paths(inputs, args.output)
     if args.hints is not None and len(inputs) != 1:
         raise DataError(f"--hints {args.hints} is for one sketch, got {len(inputs)} inputs")
+    for target in {path.parent: path for path in outputs}.values():  # before the model loads
+        existing_folder(target)
     generator, size = load_generator(args.model, args.image_size)
     hinted = takes_hints(generator)
     if args.hints is not None and not hinted:
@@ -111,7 +113,7 @@ def run_command(args):
             with atomic_path(target) as tmp:
                 save_image(image, tmp)
             written += 1
-        print(f"generated {min(start + args.batch_size, len(inputs))}/{len(inputs)}", flush=True)
+        print(f"generated {written}/{len(inputs)}", flush=True)
     if written:
         print(f"wrote {written} photo(s) to {outputs[0] if len(outputs) == 1 else Path(args.output)}")
     if skipped:

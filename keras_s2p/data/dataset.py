@@ -114,8 +114,8 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
                                 "or a tuple of numpy arrays (sketches, photos)")
             where = Path(os.path.commonpath([os.path.abspath(p) for pair in pairs for p in pair]))
             if side_by_side is None and all(s == p for s, p in pairs):
-                raise DataError(f"every pair in {where} uses one file for sketch and photo; "
-                                f"pass side_by_side='left' or 'right'")
+                raise DataError(f"every pair in {where} uses one file for sketch and photo; name the sketch half: "
+                                f"--side-by-side left or right (side_by_side= in Python)")
         data = _file_source(pairs, where, image_size, side_by_side, validate, cache, jitter)
 
     if not (isinstance(skip, (int, np.integer)) and skip >= 0):

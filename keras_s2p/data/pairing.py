@@ -70,8 +70,8 @@ def find_pairs(root, *, side_by_side=None, sketches_dir="sketches", photos_dir="
         return _from_manifest(root, root / manifest, strict)
     sketch_root, photo_root = root / sketches_dir, root / photos_dir
     if not (sketch_root.is_dir() and photo_root.is_dir()):
-        raise DataError(f"{root} has no {manifest} and no {sketches_dir}/ and {photos_dir}/ folders; "
-                        f"for side-by-side images pass side_by_side='left' or 'right'")
+        raise DataError(f"{root} has no {manifest} and no {sketches_dir}/ and {photos_dir}/ folders; for side-by-side "
+                        f"images name the sketch half: --side-by-side left or right (side_by_side= in Python)")
     sketches, photos = list_images(sketch_root), list_images(photo_root)
     for folder, files in ((sketch_root, sketches), (photo_root, photos)):
         if not files:
@@ -165,20 +165,27 @@ def _detect_suffix(sketch_stems, photo_keys, root):
         votes.update({stem[i:] for i in range(1, len(stem) + 1) if stem[:i] in photo_keys})
     if not votes:
         raise DataError(f"cannot pair the files in {root}: no pairs.csv, no identical names and no common "
-                        f"suffix; pass suffix=, prefix_map= or match=, or write a pairs.csv (columns sketch,photo)")
+                        f"suffix; {_how_to_list(root)} (in Python, suffix=, prefix_map= or match= also pair them)")
     best = max(votes.values())
     winners = sorted(s for s, n in votes.items() if n == best)
     if "" in winners:
         return ""
     if len(winners) > 1:
         raise DataError(f"cannot tell the sketch suffix in {root}: {', '.join(map(repr, winners))} fit equally "
-                        f"well; pass suffix=")
+                        f"well; {_how_to_list(root)} (in Python, suffix= also tells it)")
     return winners[0]
+
+
+def _how_to_list(root):
+    """How to pair files by hand: the manifest `find_pairs` reads first."""
+    return (f"list the pairs in {Path(root) / 'pairs.csv'}: a header row sketch,photo, then one row per pair, "
+            f"paths relative to {root}")
 
 
 def _report_unpaired(where, strict, message, count, unit):
     if not count:
         return
     if strict:
-        raise DataError(f"{where}: {message}; fix the names, or pass strict=False to skip them")
+        raise DataError(f"{where}: {message}; fix the names, or list the pairs to train on in a pairs.csv "
+                        f"(columns sketch,photo; strict=False in Python skips them)")
     warnings.warn(f"skipping {count} unpaired {unit} in {where}: {message}", stacklevel=4)

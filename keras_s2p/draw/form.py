@@ -1,15 +1,18 @@
 """Reading the files of a ``multipart/form-data`` body (what a browser's ``FormData`` POST sends)."""
 
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 
 from keras_s2p.errors import DataError
+
+MAX_PARTS = 8  # the page sends two (sketch, hints); each part costs a header parse
 
 
 def _param(value, name):
     """Parameter `name` of a header value such as ``form-data; name="sketch"``."""
     message = Message()
     message["content-type"] = value
-    return message.get_param(name)
+    return collapse_rfc2231_value(message.get_param(name) or "") or None  # name*=utf-8''... arrives as a tuple
 
 
 def parse_form(content_type, body):
@@ -23,7 +26,8 @@ def parse_form(content_type, body):
         dict: field name -> bytes.
 
     Raises:
-        DataError: not multipart/form-data, no boundary, or a malformed or truncated body.
+        DataError: not multipart/form-data, no boundary, more than `MAX_PARTS` parts, or a malformed or truncated
+            body.
 
     Example:
         >>> parse_form(headers["Content-Type"], body)["sketch"]  # the PNG bytes
@@ -33,7 +37,13 @@ def parse_form(content_type, body):
     boundary = _param(content_type, "boundary")
     if not boundary:
         raise DataError("the multipart/form-data Content-Type has no boundary")
-    parts = (b"\r\n" + body).split(b"\r\n--" + boundary.encode("latin-1"))
+    try:
+        delimiter = b"\r\n--" + boundary.encode("latin-1")
+    except UnicodeEncodeError:
+        raise DataError(f"the multipart/form-data boundary {boundary!r} is not Latin-1 text") from None
+    parts = (b"\r\n" + body).split(delimiter, MAX_PARTS + 1)  # a preamble, the parts, the closing delimiter's rest
+    if len(parts) == MAX_PARTS + 2 and not parts[-1].startswith(b"--"):
+        raise DataError(f"the multipart/form-data body has more than {MAX_PARTS} parts")
     if len(parts) < 2 or not parts[-1].startswith(b"--"):
         raise DataError("malformed or truncated multipart/form-data body (no closing boundary)")
     fields = {}

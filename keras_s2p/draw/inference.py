@@ -1,47 +1,24 @@
 """The draw page's model: uploaded sketch PNGs in, photo PNGs out, one at a time."""
 
-import io
 import threading
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_s2p.data.images import declared_size, decode_image, resize
-from keras_s2p.errors import ConfigError, DataError, first_line
+from keras_s2p.data.images import resize
+from keras_s2p.draw.upload import decode_upload
+from keras_s2p.errors import ConfigError
 from keras_s2p.hints import takes_hints
 from keras_s2p.models.fold_batch_norm import fold_batch_norm
 from keras_s2p.pixels import to_uint8
 
-MIN_SIDE = 16
-MAX_SIDE = 4096  # an upload's height and width; larger ones are refused from the header, before decoding
 
-
-def check_size(contents, what):
-    """Refuse image bytes whose header declares an unusable size, or that are no image Pillow knows.
-
-    Raises:
-        DataError: naming `what` and the reason.
-    """
-    size = declared_size(io.BytesIO(contents))
-    if size is None:
-        raise DataError(f"{what} is not an image (send a PNG, JPEG, BMP or GIF)")
-    width, height = size
-    if max(width, height) > MAX_SIDE:  # no size in the message: Pillow does not tell it for huge images
-        raise DataError(f"{what} is too large: more than {MAX_SIDE} pixels a side")
-    if min(width, height) < MIN_SIDE:
-        raise DataError(f"{what} is {width}x{height} pixels, too small: at least {MIN_SIDE} pixels a side")
-
-
-def _decode(contents, what, decoder):
-    check_size(contents, what)
-    try:
-        return decoder(contents)
-    except tf.errors.OpError:
-        raise DataError(f"cannot decode {what} (corrupt, truncated or not a PNG/JPEG/BMP/GIF)") from None
-
-
-def _decode_rgba(contents):
-    return tf.io.decode_image(contents, channels=4, dtype=tf.float32, expand_animations=False)
+def _size_multiple(generator):
+    """What the generator's height and width must divide by: 2 to the number of its strided convolutions."""
+    strided = [layer for layer in generator.layers
+               if isinstance(layer, keras.layers.Conv2D) and tuple(layer.strides) != (1, 1)]
+    return int(np.prod([layer.strides[0] for layer in strided]))
 
 
 class DrawModel:
@@ -67,27 +44,39 @@ class DrawModel:
         self._model = fold_batch_norm(generator)
         self._predict = tf.function(lambda inputs: self._model(inputs, training=False), autograph=False)
         self._lock = threading.Lock()  # one inference at a time, batch 1: requests queue here
+        self._decoding = threading.Lock()  # one upload decoded and resized at a time: bounds the memory
         try:
             self.photo(tf.ones((1, image_size, image_size, 3)), self.hints(None))
-        except Exception as error:  # noqa: BLE001 - Keras and TensorFlow raise many types for a bad size
-            raise ConfigError(f"the generator cannot run at {image_size}x{image_size}: {first_line(error)}") from None
+        except Exception:  # noqa: BLE001 - Keras and TensorFlow raise many types for a bad size
+            multiple = _size_multiple(generator)
+            below, above = (image_size // multiple) * multiple, (image_size // multiple + 1) * multiple
+            raise ConfigError(f"the generator cannot run at {image_size}x{image_size}: it takes sizes divisible by "
+                              f"{multiple} (e.g. {' or '.join(str(s) for s in (below, above) if s)})") from None
 
     def sketch(self, contents):
         """Sketch image bytes -> float32 ``(1, S, S, 3)`` in [-1, 1], as the generator sees them.
 
         Raises:
-            DataError: not a decodable image, or of an unusable size.
+            DataError: not an accepted image, or of an unusable size (`keras_s2p.draw.upload.decode_upload`).
         """
-        return resize(_decode(contents, "the sketch", decode_image), self.image_size)[None]
+        with self._decoding:
+            pixels = decode_upload(contents, "the sketch", self.image_size).astype(np.float32) / 255.0
+            if pixels.shape[-1] == 4:  # over white
+                pixels = pixels[..., :3] * pixels[..., 3:] + (1.0 - pixels[..., 3:])
+            return resize(pixels, self.image_size)[None]
 
     def hints(self, contents):
         """Hint layer bytes (RGBA; alpha 0 = no hint; ``None`` = none) -> float32 ``(1, S, S, 4)`` in [0, 1]."""
         if contents is None:
             return tf.zeros((1, self.image_size, self.image_size, 4))
-        hints = _decode(contents, "the colour hint layer", _decode_rgba)
-        # Resized premultiplied, so the colourless transparent pixels do not darken the colours at a hint's edge.
-        alpha = hints[..., 3:]
-        small = tf.image.resize(tf.concat([hints[..., :3] * alpha, alpha], -1), [self.image_size] * 2, antialias=True)
+        with self._decoding:
+            hints = decode_upload(contents, "the colour hint layer", self.image_size).astype(np.float32) / 255.0
+            if hints.shape[-1] == 3:
+                hints = np.concatenate([hints, np.ones_like(hints[..., :1])], -1)
+            # Resized premultiplied, so the colourless transparent pixels do not darken the colours at a hint's edge.
+            alpha = hints[..., 3:]
+            small = tf.image.resize(np.concatenate([hints[..., :3] * alpha, alpha], -1), [self.image_size] * 2,
+                                    antialias=True)
         small = tf.clip_by_value(small, 0.0, 1.0)
         colour = tf.math.divide_no_nan(small[..., :3], small[..., 3:])
         return tf.concat([tf.minimum(colour, 1.0), small[..., 3:]], -1)[None]

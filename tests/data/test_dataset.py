@@ -113,7 +113,7 @@ def test_list_of_pairs_source_and_side_by_side_guard(paired_folder):
     pairs = find_pairs(root)
     s, _ = collect(paired_dataset(pairs[:1], 32, augment=False))
     assert s.shape == (1, 32, 32, 3)
-    with pytest.raises(DataError, match="one file for sketch and photo; pass side_by_side"):
+    with pytest.raises(DataError, match="one file for sketch and photo; name the sketch half: --side-by-side left"):
         paired_dataset([(pairs[0].photo, pairs[0].photo)], 32)
     with pytest.raises(DataError, match="source must be a folder, a non-empty list"):
         paired_dataset([], 32)

@@ -1,7 +1,5 @@
 """The ``s2p draw`` server: photos equal the generator's, and bad input never takes it down."""
 
-import http.client
-import io
 import json
 import socket
 import struct
@@ -11,51 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from draw_browser import decode_png
+from draw_http import BOUNDARY, assert_one_line, form, png_bytes, post_photo, request, sketch_png
 from keras_s2p import build_generator
-from keras_s2p.data import builtin_pairs
 from keras_s2p.draw.form import parse_form
 from tiny_settings import hint_generator, with_random_batch_norm
 
 SIZE = 32
-BOUNDARY = "s2p-test-boundary"
-
-
-def png_bytes(pixels, mode=None):
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(pixels, np.uint8), mode).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def form(**files):
-    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{name}.png"\r\n'
-             f"Content-Type: image/png\r\n\r\n".encode() + data + b"\r\n" for name, data in files.items()]
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
-
-
-def request(server, method, path, body=None, headers=None, timeout=60):
-    """(status, body) of one request on a fresh connection."""
-    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def post_photo(server, sketch=None, hints=None, body=None, content_type=None):
-    files = {name: data for name, data in (("sketch", sketch), ("hints", hints)) if data is not None}
-    return request(server, "POST", "/photo", body if body is not None else form(**files),
-                   {"Content-Type": content_type or f"multipart/form-data; boundary={BOUNDARY}"})
-
-
-def sketch_png(seed=3, size=SIZE * 2):
-    """A built-in dataset sketch at an ordinary size other than the model's (it is resized)."""
-    sketch = builtin_pairs(1, size, seed=seed)[0][0]
-    return png_bytes(np.round((sketch + 1) * 127.5))
 
 
 def huge_png_header(width=20000, height=20000):
@@ -76,14 +37,6 @@ def generator():
 @pytest.fixture(scope="module")
 def server(serve_draw, generator):
     return serve_draw(generator, SIZE, max_body=2**20)
-
-
-def assert_one_line(status, body, expected_status, *needles):
-    text = body.decode()
-    assert status == expected_status, text
-    assert text.startswith(f"error {expected_status}: ") and text.count("\n") == 1, text
-    for needle in needles:
-        assert needle in text
 
 
 def test_page_and_info(server):
@@ -156,7 +109,7 @@ def test_a_50_mb_body_gets_413(server):
         (b"POST /photo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411, "chunked"),
         (b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", 404, "/nothing-here"),
         (b"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404, "POST /photo"),
-        (b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", 501, "DELETE"),
+        (b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", 405, "DELETE"),
     ],
     ids=["request-line", "no-length", "negative-length", "chunked", "get-404", "post-404", "method"],
 )
