@@ -10,6 +10,7 @@ def add_parser(commands):
         description="Find the pairs of DATA exactly as 's2p train' does, check and resize each pair once (to the "
                     "training size plus the jitter margin) and write OUT/shard-*.tfrecord and OUT/pack.json. Rerun "
                     "after a kill to resume. Then: 's2p train OUT --image-size N'.",
+        epilog="example: s2p pack data/edges2shoes packs/edges2shoes --side-by-side right --image-size 256",
     )
     p.add_argument("data", metavar="DATA", help="paired data folder (sketches/ + photos/, pairs.csv, or side-by-side "
                                                 "images with --side-by-side)")
