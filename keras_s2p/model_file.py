@@ -43,10 +43,11 @@ def load_generator(path, image_size=None):
         raise S2PError(f"cannot load model {path}: {_explain(error)}") from None
     if isinstance(model, SketchToPhotoGAN):
         return model.generator, image_size or model.image_size
-    channels = [tuple(x.shape)[-1] for x in model.inputs] if isinstance(model, keras.Model) else None
-    if channels not in ([3], [3, HINT_CHANNELS]):
+    channels = ([tuple(x.shape)[-1] for x in model.inputs if len(x.shape) == 4]
+                if isinstance(model, keras.Model) else None)
+    if channels not in ([3], [3, HINT_CHANNELS]) or len(model.inputs) - len(channels) > 1:
         raise S2PError(f"{path} is not a sketch-to-photo generator (expected a 3-channel sketch input, and "
-                       f"optionally a {HINT_CHANNELS}-channel hints input)")
+                       f"optionally a {HINT_CHANNELS}-channel hints input and a style code)")
     return model, image_size or _size_from_run_config(path.parent) or MODEL_DEFAULTS["image_size"]
 
 
