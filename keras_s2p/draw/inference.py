@@ -10,6 +10,7 @@ from keras_s2p.data.images import declared_size, decode_image, resize
 from keras_s2p.errors import ConfigError, DataError
 from keras_s2p.hints import takes_hints
 from keras_s2p.models.fold_batch_norm import fold_batch_norm
+from keras_s2p.models.style import with_style
 
 MIN_SIDE = 16
 MAX_SIDE = 4096  # an upload's height and width; larger ones are refused from the header, before decoding
@@ -64,7 +65,9 @@ class DrawModel:
         self.image_size = image_size
         self.color_hints = takes_hints(generator)
         self._model = fold_batch_norm(generator)
-        self._predict = tf.function(lambda inputs: self._model(inputs, training=False), autograph=False)
+        # A style model draws with the prior's mean code (keras_s2p.models.style).
+        self._predict = tf.function(lambda inputs: self._model(with_style(self._model, inputs), training=False),
+                                    autograph=False)
         self._lock = threading.Lock()  # one inference at a time, batch 1: requests queue here
         try:
             self.photo(tf.ones((1, image_size, image_size, 3)), self.hints(None))

@@ -6,10 +6,10 @@ import sys
 
 import numpy as np
 import pytest
-from tiny_settings import TINY
 
 from keras_s2p.data import load_image, save_image
 from keras_s2p.models.gan import SketchToPhotoGAN
+from tiny_settings import TINY
 
 
 def s2p(*args):

@@ -9,12 +9,12 @@ import zipfile
 import numpy as np
 import pytest
 import tensorflow as tf
-from tiny_settings import TINY, random_pairs
 
 from keras_s2p.errors import ConfigError
 from keras_s2p.metrics import STYLE_METRICS
 from keras_s2p.models.gan import SketchToPhotoGAN
 from keras_s2p.models.gan_options import STYLE_OPTIONS
+from tiny_settings import TINY, random_pairs
 
 
 def weight_paths(path):
@@ -126,3 +126,20 @@ def test_style_model_saves_and_loads_in_a_fresh_process(colour_model, tmp_path):
     np.testing.assert_allclose(loaded["arr_0"], gan.encode_style(photos), atol=1e-5)
     np.testing.assert_allclose(loaded["arr_1"], gan.predict(sketches, style=gan.sample_styles(4, seed=2), verbose=0),
                                atol=1e-5)
+
+
+def test_evaluation_recalibration_draw_and_export_take_a_style_generator(tmp_path):
+    from keras_s2p.draw.inference import DrawModel
+    from keras_s2p.evaluation import evaluate_generator
+    from keras_s2p.export import export_model
+    from keras_s2p.models.precise_batch_norm import recalibrate
+
+    gan = SketchToPhotoGAN(**TINY, style_dim=4)
+    sketches, photos = random_pairs(4)
+    dataset = tf.data.Dataset.from_tensor_slices((sketches, photos)).batch(2)
+    assert evaluate_generator(gan.generator, dataset)["count"] == 4
+    assert recalibrate(gan.generator, dataset, 2) == 4
+    assert DrawModel(gan.generator, 32).photo(sketches[:1]).shape == (32, 32, 3)
+    export_model(gan, tmp_path / "generator.keras", format="keras")
+    with pytest.raises(ConfigError, match="style code .* exports to format='keras' only"):
+        export_model(gan, tmp_path / "saved", format="saved_model")
