@@ -151,8 +151,9 @@ class SketchToPhotoGAN(keras.Model):
             )
         expected = 1 + self.color_hints + bool(self.style_dim)
         if len(self.generator.inputs) != expected:
+            style = f" and style_dim={self.style_dim}" if self.style_dim else ""
             raise ConfigError(f"generator {self.generator.name!r} takes {len(self.generator.inputs)} input(s); "
-                              f"color_hints={self.color_hints}, style_dim={self.style_dim} needs {expected}")
+                              f"color_hints={self.color_hints}{style} needs {expected}")
         # Per scale: (downscaling factor, that scale's critic, its features model for feature matching or None).
         self._scales = [(factor, scale_critic, critic_features(scale_critic) if feature_matching_weight > 0 else None)
                         for factor, scale_critic in scale_critics(self.critic)]
