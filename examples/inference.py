@@ -11,8 +11,8 @@ if len(sys.argv) != 4:
     sys.exit(__doc__.strip().splitlines()[-1])
 import_tensorflow()  # TensorFlow without its start-up log lines, as the s2p command does
 
-from keras_s2p.model_file import load_generator  # noqa: E402
 from keras_s2p.data import load_image, save_image  # noqa: E402
+from keras_s2p.model_file import load_generator  # noqa: E402
 
 generator, size = load_generator(sys.argv[1])                    # generator.keras or model.keras, and its size
 sketch = load_image(sys.argv[2], image_size=size)                # [-1, 1], resized to the training size

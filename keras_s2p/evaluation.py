@@ -5,12 +5,14 @@ import tensorflow as tf
 
 from keras_s2p.hints import no_hints, takes_hints
 from keras_s2p.metrics import EVAL_METRICS
+from keras_s2p.models.style import with_style
 
 
 def evaluate_generator(generator, dataset, fid_scorer=None):
     """Per-image scores of ``generator(sketch, training=False)`` against the photos, averaged.
 
-    A colour-hint generator runs without hints (`keras_s2p.hints.no_hints`).
+    A colour-hint generator runs without hints (`keras_s2p.hints.no_hints`), a style generator with the prior's
+    mean code.
 
     Args:
         generator: a Keras model mapping sketches (or ``[sketch, hints]``) to photos in [-1, 1].
@@ -25,7 +27,8 @@ def evaluate_generator(generator, dataset, fid_scorer=None):
         >>> scores = evaluate_generator(gan.generator, val_ds)
     """
     hinted = takes_hints(generator)
-    predict = tf.function(lambda x: generator([x, no_hints(x)] if hinted else x, training=False))
+    predict = tf.function(lambda x: generator(with_style(generator, [x, no_hints(x)] if hinted else x),
+                                              training=False))
     values = {name: [] for name in EVAL_METRICS}
     reals, fakes = [], []
     for sketch, photo in dataset:

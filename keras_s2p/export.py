@@ -35,6 +35,7 @@ from keras_s2p.draw.web import write_web_folder
 from keras_s2p.errors import ConfigError, S2PError, first_line
 from keras_s2p.hints import HINT_CHANNELS, hints_from_rgba, takes_hints
 from keras_s2p.models.choices import EXPORT_FORMATS, QUANTIZABLE_FORMATS, QUANTIZATIONS
+from keras_s2p.models.style import style_dim_of
 from keras_s2p.pixels import from_pixels, to_uint8
 
 
@@ -122,7 +123,8 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
 
     Raises:
         ConfigError: an unknown format or quantisation, a ``.keras`` path not ending in ``.keras``, no image size,
-            or `web_runtime` for another format than ``web``.
+            `web_runtime` for another format than ``web``, or a style model (`keras_s2p.models.style`) for
+            another format than ``keras``.
         S2PError: the TFLite converter failed (its first error line); for ``web``, the runtime's tarballs are
             missing, unreachable or not the pinned ones.
         OutputError: `path` cannot be written (a file in the way, no permission).
@@ -151,6 +153,9 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
         return path
     if image_size is None:
         raise ConfigError(f"export to {path} needs image_size= (the training size) for a bare generator")
+    if style_dim_of(generator):
+        raise ConfigError(f"export to {path}: a model with a style code (style_dim > 0) exports to format='keras' "
+                          f"only; SavedModel, TFLite and web with a style input are not implemented yet")
     serve, serve_float, serve_fixed_uint8 = _serving_functions(generator, int(image_size))
     hinted = takes_hints(generator)
     if format == "saved_model":

@@ -29,8 +29,9 @@ SATURATION_RANGE = (0.5, 1.5)  # saturation factors of a recoloured photo
 
 
 def takes_hints(generator):
-    """Whether the Keras model `generator` takes colour hints, ``[sketch, hints]``, rather than sketches alone."""
-    return len(generator.inputs) == 2
+    """Whether the Keras model `generator` takes colour hints, ``[sketch, hints]``, rather than sketches alone (a
+    style code, `keras_s2p.models.style`, may follow either)."""
+    return sum(len(x.shape) == 4 for x in generator.inputs) == 2
 
 
 def no_hints(sketch):

@@ -42,7 +42,11 @@ TRAIN_METRICS = {
     "l1": Metric("down", "generator", right_axis=True),
     "perceptual": Metric("down", "generator", right_axis=True),
     "feature_matching": Metric("down", "generator", right_axis=True),
+    "kl": Metric("down", "generator", right_axis=True),
+    "latent": Metric("down", "generator", right_axis=True),
 }
+#: Training metrics of a model with a style code only (``style_dim > 0``).
+STYLE_METRICS = ("kl", "latent")
 #: The totals the two optimizers minimise; the other training metrics are terms of these.
 LOSS_TOTALS = ("d_loss", "g_loss")
 #: Also logged in training: the sum of `LOSS_TOTALS`, under the name Keras' own callbacks read (`TerminateOnNaN`).

@@ -14,16 +14,19 @@ from keras_s2p.hints import HINT_CHANNELS
 from keras_s2p.models.gan_options import MODEL_DEFAULTS
 
 
-def load_generator(path, image_size=None):
+def load_generator(path, image_size=None, style_encoder=False):
     """Load a ``generator.keras`` or ``model.keras`` file safely (``safe_mode=True``).
 
     Args:
         path: the model file.
         image_size: override the training size; otherwise read from the GAN, or from the ``config.json`` of the
             run folder the file sits in, else the model's default (128).
+        style_encoder: also return the GAN's style encoder (`keras_s2p.models.style`; None in a generator file or
+            a model without a style code).
 
     Returns:
-        (generator, image_size); a colour-hint generator takes ``[sketch, hints]`` (`keras_s2p.hints`).
+        (generator, image_size), or with `style_encoder` (generator, image_size, encoder); a colour-hint
+        generator takes ``[sketch, hints]`` (`keras_s2p.hints`), a style generator a ``style`` code last.
 
     Raises:
         S2PError: missing file or a file that is not a keras-s2p model.
@@ -42,12 +45,15 @@ def load_generator(path, image_size=None):
     except Exception as error:  # Keras raises many types for bad archives
         raise S2PError(f"cannot load model {path}: {_explain(error)}") from None
     if isinstance(model, SketchToPhotoGAN):
-        return model.generator, image_size or model.image_size
-    channels = [tuple(x.shape)[-1] for x in model.inputs] if isinstance(model, keras.Model) else None
-    if channels not in ([3], [3, HINT_CHANNELS]):
+        found = model.generator, image_size or model.image_size
+        return (*found, model.style_encoder) if style_encoder else found
+    channels = ([tuple(x.shape)[-1] for x in model.inputs if len(x.shape) == 4]
+                if isinstance(model, keras.Model) else None)
+    if channels not in ([3], [3, HINT_CHANNELS]) or len(model.inputs) - len(channels) > 1:
         raise S2PError(f"{path} is not a sketch-to-photo generator (expected a 3-channel sketch input, and "
-                       f"optionally a {HINT_CHANNELS}-channel hints input)")
-    return model, image_size or _size_from_run_config(path.parent) or MODEL_DEFAULTS["image_size"]
+                       f"optionally a {HINT_CHANNELS}-channel hints input and a style code)")
+    found = model, image_size or _size_from_run_config(path.parent) or MODEL_DEFAULTS["image_size"]
+    return (*found, None) if style_encoder else found
 
 
 def _size_from_run_config(folder):

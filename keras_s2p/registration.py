@@ -12,7 +12,8 @@ import importlib
 import sys
 
 #: The modules defining every class keras-s2p writes into a saved file.
-SAVED_CLASS_MODULES = ("keras_s2p.models.gan", "keras_s2p.models.attention", "keras_s2p.schedules")
+SAVED_CLASS_MODULES = ("keras_s2p.models.gan", "keras_s2p.models.attention", "keras_s2p.models.style",
+                       "keras_s2p.schedules")
 _FRAMEWORKS = ("keras", "tensorflow")
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from keras_s2p import ConfigError, SketchToPhotoGAN, build_generator
 from keras_s2p.cli import build_parser
-from keras_s2p.models.gan_options import MODEL_DEFAULTS, MODEL_OPTIONS
+from keras_s2p.models.gan_options import MODEL_DEFAULTS, MODEL_OPTIONS, STYLE_OPTIONS
 from keras_s2p.options import TRAINING_OPTIONS
 from keras_s2p.training import train
 
@@ -31,7 +31,8 @@ def test_every_option_is_one_flag_and_one_argument_with_one_default():
 def test_saved_config_holds_every_model_option():
     config = SketchToPhotoGAN(image_size=32, base_filters=4, num_res_blocks=1, critic_filters=4,
                               perceptual_weight=0).get_config()
-    assert {o.name for o in MODEL_OPTIONS} <= set(config)
+    assert {o.name for o in MODEL_OPTIONS if o.name not in STYLE_OPTIONS} <= set(config)
+    assert set(STYLE_OPTIONS) <= set(SketchToPhotoGAN.from_config({**config, "style_dim": 2}).get_config())
 
 
 # The README's "Defaults for any paired data" and "How a training step works", as literals: changing a default in

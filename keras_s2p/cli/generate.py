@@ -1,4 +1,5 @@
-"""``s2p generate --model FILE INPUT... [--hints HINTS.png] --output PATH``: sketches in, photos out."""
+"""``s2p generate --model FILE INPUT... [--hints HINTS.png] [--variations N --seed S | --style-from PHOTO]
+--output PATH``: sketches in, photos out."""
 
 import glob
 import warnings
@@ -26,6 +27,14 @@ def add_parser(commands):
     p.add_argument("--hints", default=None, metavar="HINTS.png",
                    help="colour hints for a model trained with --color-hints: an RGBA image, transparent = no hint, "
                         "resized to the model's size by nearest neighbour; for one sketch (default: no hints)")
+    style = p.add_mutually_exclusive_group()
+    style.add_argument("--variations", type=positive_int, default=None, metavar="N",
+                       help="for a model trained with --style-dim: N photos per sketch from N random style codes, "
+                            "written to the --output folder as <name>_<i>.png (docs/style.md)")
+    style.add_argument("--style-from", default=None, metavar="PHOTO",
+                       help="for a model trained with --style-dim: take the style (colours, material, lighting) of "
+                            "this photo; needs the run's model.keras (it holds the style encoder)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the --variations codes (default: 0)")
     p.add_argument("--batch-size", type=positive_int, default=16)
     p.set_defaults(run=run_command)
 
@@ -54,12 +63,13 @@ def expand_inputs(inputs):
     return list(dict.fromkeys(found))
 
 
-def output_paths(inputs, output):
-    """One output path per input: `output` itself for a single input with an image extension, else a folder."""
+def output_paths(inputs, output, folder=False):
+    """One output path per input: `output` itself for a single input with an image extension (unless `folder`),
+    else a folder."""
     from keras_s2p.data.images import IMAGE_EXTENSIONS
 
     output = Path(output)
-    if len(inputs) == 1 and output.suffix.lower() in IMAGE_EXTENSIONS:
+    if len(inputs) == 1 and output.suffix.lower() in IMAGE_EXTENSIONS and not folder:
         return [output]
     if output.is_file():
         raise DataError(f"--output {output} is a file; give a folder for {len(inputs)} inputs")
@@ -78,33 +88,43 @@ def run_command(args):
     from keras_s2p.data.images import load_image, name_list, resize, save_image
     from keras_s2p.hints import no_hints, read_hints, takes_hints
     from keras_s2p.model_file import load_generator
+    from keras_s2p.models.style import with_style
 
     inputs = expand_inputs(args.inputs)
-    outputs = output_paths(inputs, args.output)
+    variations = args.variations is not None
+    outputs = output_paths(inputs, args.output, folder=variations)
     if args.hints is not None and len(inputs) != 1:
         raise DataError(f"--hints {args.hints} is for one sketch, got {len(inputs)} inputs")
     for target in {path.parent: path for path in outputs}.values():  # before the model loads
         existing_folder(target)
-    generator, size = load_generator(args.model, args.image_size)
+    generator, size, encoder = load_generator(args.model, args.image_size, style_encoder=True)
     hinted = takes_hints(generator)
     if args.hints is not None and not hinted:
         raise S2PError(f"model {args.model} takes no colour hints (trained without --color-hints); drop --hints")
     hints = read_hints(args.hints, size)[None] if args.hints is not None else None
-    predict = tf.function(lambda x, h: generator([x, h] if hinted else x, training=False))
+    codes = style_codes(args, generator, encoder, size)
+    predict = tf.function(lambda x, h, z: generator(with_style(generator, [x, h] if hinted else x, z),
+                                                    training=False))
+    if variations:  # each sketch once per code: <name>_<i>.png
+        inputs = [path for path in inputs for _ in codes]
+        outputs = [target.parent / f"{target.stem}_{i}.png" for target in outputs for i in range(len(codes))]
+        codes = np.tile(codes, (len(inputs) // len(codes), 1))
     skipped, written = [], 0
     for start in range(0, len(inputs), args.batch_size):
         loaded = []
-        for path, target in zip(inputs[start:start + args.batch_size], outputs[start:start + args.batch_size]):
+        for index in range(start, min(start + args.batch_size, len(inputs))):
+            path, target = inputs[index], outputs[index]
             try:
-                loaded.append((load_image(path), target))
+                loaded.append((load_image(path), target, index))
             except DataError as error:  # unreadable input: skipped, named, and reported at the end
                 warnings.warn(str(error), stacklevel=1)
                 skipped.append(path)
         if not loaded:
             continue
-        originals, targets = [x for x, _ in loaded], [t for _, t in loaded]
+        originals, targets, indices = zip(*loaded)
         sketches = np.stack([resize((img + 1.0) / 2.0, size).numpy() for img in originals])
-        photos = predict(tf.constant(sketches), no_hints(sketches) if hints is None else hints).numpy()
+        batch_codes = None if codes is None else codes[list(indices) if variations else [0] * len(indices)]
+        photos = predict(tf.constant(sketches), no_hints(sketches) if hints is None else hints, batch_codes).numpy()
         for original, sketch, photo, target in zip(originals, sketches, photos, targets):
             if args.size == "input":
                 photo = tf.image.resize(photo, original.shape[:2]).numpy()
@@ -119,3 +139,29 @@ def run_command(args):
     if skipped:
         raise DataError(f"skipped {len(skipped)} unreadable input(s) of {len(inputs)} "
                         f"({written} written): {name_list(skipped)}")
+
+
+def style_codes(args, generator, encoder, size):
+    """The style codes `args` ask for: ``--variations`` random ones, the ``--style-from`` photo's, or None.
+
+    Raises:
+        S2PError: a style option for a model without a style code, or ``--style-from`` with a generator file.
+    """
+    import numpy as np
+
+    from keras_s2p.data.images import load_image
+    from keras_s2p.models.style import sample_styles, style_dim_of
+
+    asked = "--variations" if args.variations is not None else "--style-from" if args.style_from else None
+    dim = style_dim_of(generator)
+    if asked is None:
+        return None
+    if not dim:
+        raise S2PError(f"model {args.model} has no style code (trained without --style-dim); drop {asked}")
+    if args.variations is not None:
+        return sample_styles(args.variations, dim, args.seed)
+    if encoder is None:
+        raise S2PError(f"--style-from needs the style encoder, which {args.model} does not hold: give the run's "
+                       f"model.keras")
+    photo = load_image(args.style_from, size)
+    return np.asarray(encoder(photo[None], training=False)[0])

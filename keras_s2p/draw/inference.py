@@ -11,6 +11,7 @@ from keras_s2p.draw.upload import decode_upload
 from keras_s2p.errors import ConfigError
 from keras_s2p.hints import takes_hints
 from keras_s2p.models.fold_batch_norm import fold_batch_norm
+from keras_s2p.models.style import with_style
 from keras_s2p.pixels import to_uint8
 
 
@@ -42,7 +43,9 @@ class DrawModel:
         self.image_size = image_size
         self.color_hints = takes_hints(generator)
         self._model = fold_batch_norm(generator)
-        self._predict = tf.function(lambda inputs: self._model(inputs, training=False), autograph=False)
+        # A style model draws with the prior's mean code (keras_s2p.models.style).
+        self._predict = tf.function(lambda inputs: self._model(with_style(self._model, inputs), training=False),
+                                    autograph=False)
         self._lock = threading.Lock()  # one inference at a time, batch 1: requests queue here
         self._decoding = threading.Lock()  # one upload decoded and resized at a time: bounds the memory
         try:

@@ -18,10 +18,10 @@ from keras_s2p.losses import (
     wasserstein_generator_loss,
     wasserstein_gradient_penalty,
 )
-from keras_s2p.metrics import EVAL_METRICS, LOSS, LOSS_TOTALS, TRAIN_METRICS, trackers
+from keras_s2p.metrics import EVAL_METRICS, LOSS, LOSS_TOTALS, STYLE_METRICS, TRAIN_METRICS, trackers
 from keras_s2p.models.critic import critic_features
 from keras_s2p.models.gan_options import MODEL_DEFAULTS as DEFAULTS
-from keras_s2p.models.gan_options import MODEL_OPTIONS, default_downsamples
+from keras_s2p.models.gan_options import MODEL_OPTIONS, STYLE_OPTIONS, default_downsamples
 from keras_s2p.models.generator import build_generator
 from keras_s2p.models.multi_scale_critic import build_multi_scale_critic, downscale, scale_critics
 from keras_s2p.models.optimizer_pair import OptimizerPair
@@ -32,6 +32,7 @@ from keras_s2p.models.precise_batch_norm import (
     calibration_batches,
     recalibrate,
 )
+from keras_s2p.models.style import build_style_encoder, kl_divergence, sample_styles
 from keras_s2p.options import ADAM_BETAS, TRAINING_DEFAULTS, check, describe
 from keras_s2p.precision import dtype_policy_scope, resolve_precision
 
@@ -106,6 +107,9 @@ class SketchToPhotoGAN(keras.Model):
         critic_scales=DEFAULTS["critic_scales"],
         attention=DEFAULTS["attention"],
         color_hints=DEFAULTS["color_hints"],
+        style_dim=DEFAULTS["style_dim"],
+        kl_weight=DEFAULTS["kl_weight"],
+        latent_weight=DEFAULTS["latent_weight"],
         hint_recolor=DEFAULTS["hint_recolor"],
         critic_steps=DEFAULTS["critic_steps"],
         gp_weight=DEFAULTS["gp_weight"],
@@ -137,20 +141,25 @@ class SketchToPhotoGAN(keras.Model):
             self._custom_networks = {"generator": generator is not None, "critic": critic is not None}
             self.generator = generator or build_generator(
                 self.image_size, self.base_filters, self.num_downsamples, self.num_res_blocks, self.upsampling,
-                self.skip_connections, self.generator_norm, self.attention, self.color_hints,
+                self.skip_connections, self.generator_norm, self.attention, self.color_hints, self.style_dim,
             )
+            # The style encoder (style_dim > 0) is trained with the generator, by the generator's optimizer.
+            self.style_encoder = build_style_encoder(self.style_dim, self.base_filters) if self.style_dim else None
             self.critic = critic or build_multi_scale_critic(
                 self.critic_scales, self.image_size, self.attention, base_filters=self.critic_filters,
                 num_layers=self.critic_layers, output=self.critic_output, conditional=self.conditional_critic,
                 color_hints=self.color_hints,
             )
-        if len(self.generator.inputs) != 1 + self.color_hints:
+        expected = 1 + self.color_hints + bool(self.style_dim)
+        if len(self.generator.inputs) != expected:
+            style = f" and style_dim={self.style_dim}" if self.style_dim else ""
             raise ConfigError(f"generator {self.generator.name!r} takes {len(self.generator.inputs)} input(s); "
-                              f"color_hints={self.color_hints} needs {1 + self.color_hints}")
+                              f"color_hints={self.color_hints}{style} needs {expected}")
         # Per scale: (downscaling factor, that scale's critic, its features model for feature matching or None).
         self._scales = [(factor, scale_critic, critic_features(scale_critic) if feature_matching_weight > 0 else None)
                         for factor, scale_critic in scale_critics(self.critic)]
-        self._train_trackers, train_list = trackers(TRAIN_METRICS, "training")
+        self._train_trackers, train_list = trackers(
+            {name: m for name, m in TRAIN_METRICS.items() if self.style_dim or name not in STYLE_METRICS}, "training")
         self._eval_trackers, eval_list = trackers(EVAL_METRICS, "evaluation")
         self._metric_lists = [train_list, eval_list]
         self._perceptual = None
@@ -196,7 +205,7 @@ class SketchToPhotoGAN(keras.Model):
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         # What Keras' callbacks read and set: one learning rate moving both optimizers (see OptimizerPair).
         self.optimizer = OptimizerPair(g_optimizer, d_optimizer)
-        g_optimizer.build(self.generator.trainable_variables)
+        g_optimizer.build(self._generator_variables())
         d_optimizer.build(self.critic.trainable_variables)
 
     def get_compile_config(self):
@@ -271,18 +280,102 @@ class SketchToPhotoGAN(keras.Model):
             callbacks.insert(0, calibrate)
         history = super().fit(x, y, batch_size=batch_size, callbacks=callbacks, **kwargs)
         if history.epoch:
-            self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
+            self.g_optimizer.finalize_variable_values(self._generator_variables())
             self.d_optimizer.finalize_variable_values(self.critic.trainable_variables)
             if getattr(self.g_optimizer, "use_ema", False) and calibrate is not None:
                 recalibrate(self.generator, calibrate.dataset, calibrate.batches)
         return history
 
-    def call(self, inputs, training=False):
-        """The generator's photos for sketches, or for ``[sketch, hints]`` (sketches alone: no hints)."""
-        return self._generate(self._condition(inputs), training)
+    def _generator_variables(self):
+        """What the generator's optimizer trains: the generator, and the style encoder if any."""
+        encoder = self.style_encoder.trainable_variables if self.style_dim else []
+        return [*self.generator.trainable_variables, *encoder]
 
-    def _generate(self, condition, training):
-        return self.generator(condition if self.color_hints else condition[0], training=training)
+    def call(self, inputs, training=False):
+        """The generator's photos for sketches, or for ``[sketch, hints]`` (sketches alone: no hints), or for a
+        dict ``{"sketch", "hints" (optional), "style" (optional)}``; without a style, a style model uses the
+        prior's mean code (zeros)."""
+        style = None
+        if isinstance(inputs, dict):
+            style = inputs.get("style")
+            inputs = [inputs["sketch"], inputs["hints"]] if "hints" in inputs else inputs["sketch"]
+        condition = self._condition(inputs)
+        if self.style_dim and style is None:
+            style = tf.zeros([tf.shape(condition[0])[0], self.style_dim])
+        return self._generate(condition, training, style)
+
+    def _generate(self, condition, training, style=None):
+        inputs = list(condition) if self.color_hints else condition[:1]
+        if self.style_dim:
+            inputs.append(style)
+        return self.generator(inputs if len(inputs) > 1 else inputs[0], training=training)
+
+    # ----------------------------------------------------------------------------------------------- style
+    def predict(self, x, style=None, **kwargs):
+        """`keras.Model.predict`, with a style code for a model trained with ``style_dim > 0``.
+
+        Args:
+            x: sketches, or ``[sketch, hints]`` for a colour-hint model.
+            style: codes ``(N, style_dim)`` (one per sketch) or ``(style_dim,)`` (the same for all), e.g. from
+                `encode_style` or `sample_styles`; None: the prior's mean code (zeros).
+            **kwargs: `keras.Model.predict`'s other arguments.
+
+        Raises:
+            ConfigError: a style for a model without one, or a style of the wrong shape.
+
+        Example:
+            >>> photos = gan.predict(np.repeat(sketch[None], 8, 0), style=gan.sample_styles(8, seed=0))
+        """
+        if style is None:
+            return super().predict(x, **kwargs)
+        if not self.style_dim:
+            raise ConfigError("this model has no style code (style_dim=0): train with style_dim > 0 to pass style")
+        sketch = x[0] if isinstance(x, (list, tuple)) else x
+        count = len(sketch)
+        style = tf.convert_to_tensor(style, tf.float32)
+        if style.shape.rank == 1:
+            style = tf.tile(style[None], [count, 1])
+        if tuple(style.shape) != (count, self.style_dim):
+            raise ConfigError(f"style has shape {tuple(style.shape)}; expected ({count}, {self.style_dim}) or "
+                              f"({self.style_dim},) for {count} sketches")
+        inputs = {"sketch": sketch, "style": style.numpy()}
+        if isinstance(x, (list, tuple)):
+            inputs["hints"] = x[1]
+        return super().predict(inputs, **kwargs)
+
+    def encode_style(self, photos, batch_size=32):
+        """The style codes of photos (in [-1, 1], ``(N, H, W, 3)``): the encoder's means, ``(N, style_dim)``.
+
+        Raises:
+            ConfigError: the model has no style code.
+
+        Example:
+            >>> photos = gan.predict(sketches, style=gan.encode_style(reference_photos))
+        """
+        self._require_style("encode_style")
+        return self.style_encoder.predict(photos, batch_size=batch_size, verbose=0)[0]
+
+    def sample_styles(self, n, seed=0):
+        """`n` random style codes from the prior N(0, I), ``(n, style_dim)``, the same for the same `seed`.
+
+        Raises:
+            ConfigError: the model has no style code.
+        """
+        self._require_style("sample_styles")
+        return sample_styles(n, self.style_dim, seed)
+
+    def _require_style(self, what):
+        if not self.style_dim:
+            raise ConfigError(f"{what} needs a model with a style code; this one has style_dim=0")
+
+    def _style_codes(self, photo):
+        """For a training batch: its photos' codes (reparameterised) and as many random codes, and the
+        encoder's means and log-variances (recorded on the surrounding tape)."""
+        mean, log_var = self.style_encoder(photo, training=True)
+        noise = tf.random.stateless_normal(tf.shape(mean), self._seed(self.g_optimizer, 2))
+        random_code = tf.random.stateless_normal(tf.shape(mean), self._seed(self.g_optimizer, 3))
+        code = tf.concat([mean + tf.exp(0.5 * log_var) * noise, random_code], 0)
+        return {"code": code, "mean": mean, "log_var": log_var, "random": random_code}
 
     def _condition(self, x):
         """The generator's inputs, as a list, for x = sketches or ``(sketch, hints)``: hints missing from a hint
@@ -312,7 +405,7 @@ class SketchToPhotoGAN(keras.Model):
 
         The optimizers' step counts are saved and restored with the model, so a resumed run draws what an
         uninterrupted one would; replicas draw differently. Streams: 0 gradient-penalty interpolation weights
-        (critic steps), 1 training hints (generator steps).
+        (critic steps), 1 training hints, 2 and 3 the style codes' noise and random codes (generator steps).
         """
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         seed = tf.stack([tf.cast(replica, tf.int64), tf.cast(optimizer.iterations, tf.int64)])
@@ -326,14 +419,19 @@ class SketchToPhotoGAN(keras.Model):
             photo, hints = sample_hints(photo, self._seed(self.g_optimizer, 1), self.hint_recolor)
             x = [x, hints]
         condition = self._condition(x)
+        style = None
         with tf.GradientTape() as g_tape:
-            fake = self._generate(condition, training=True)
+            if self.style_dim:  # BicycleGAN: the batch with its photos' codes (cVAE-GAN), then with random codes (cLR)
+                style = self._style_codes(photo)
+                condition = [tf.concat([c, c], 0) for c in condition]
+            fake = self._generate(condition, True, style["code"] if style else None)
+        real = tf.concat([photo, photo], 0) if self.style_dim else photo
         fake_fixed = tf.stop_gradient(fake)
         # (condition, photo, generated photo) at each critic's scale.
-        pyramid = [([downscale(x, factor) for x in condition], downscale(photo, factor), downscale(fake_fixed, factor))
+        pyramid = [([downscale(x, factor) for x in condition], downscale(real, factor), downscale(fake_fixed, factor))
                    for factor, _, _ in self._scales]
         steps = [self.train_critic(pyramid) for _ in range(self.critic_steps)]
-        steps.append(self.train_generator(g_tape, pyramid, photo, fake))
+        steps.append(self.train_generator(g_tape, pyramid, photo, fake, style))
         for losses in steps:
             for name, value in losses.items():
                 self._train_trackers[name].update_state(value)
@@ -373,18 +471,22 @@ class SketchToPhotoGAN(keras.Model):
         self.d_optimizer.apply(d_tape.gradient(scaled, critic_vars), critic_vars)
         return {"d_loss": d_loss, "gp": gp, "w_distance": -critic_loss}
 
-    def train_generator(self, g_tape, pyramid, photo, fake):
-        """One generator update: adversarial + L1 + perceptual + feature-matching terms, weighted.
+    def train_generator(self, g_tape, pyramid, photo, fake, style=None):
+        """One generator update: adversarial + L1 + perceptual + feature-matching (+ KL + latent) terms, weighted.
 
         Args:
             g_tape: the `tf.GradientTape` that recorded the generator's forward pass; the losses are added to it.
             pyramid: per critic scale, ``(condition, photo, generated photo)`` at that scale.
             photo: the real photos.
-            fake: the generated photos (recorded on `g_tape`).
+            fake: the generated photos (recorded on `g_tape`); with `style`, those from the photos' own codes then
+                those from random codes.
+            style: with a style code, `_style_codes` of the batch: L1 and perceptual terms compare the photos
+                rebuilt from their own codes; the style encoder (trained here too) adds ``kl`` and ``latent``.
 
         Returns:
             dict: ``g_loss``, ``l1`` (on RGB in [0, 1], like the evaluation metric), ``perceptual`` and
-            ``feature_matching`` (names of `keras_s2p.metrics.TRAIN_METRICS`).
+            ``feature_matching`` (and ``kl``, ``latent`` with a style code): names of
+            `keras_s2p.metrics.TRAIN_METRICS`.
         """
         real_vgg = self._perceptual.extract(photo) if self._perceptual is not None else None
         matching = self.feature_matching_weight > 0
@@ -401,20 +503,27 @@ class SketchToPhotoGAN(keras.Model):
                     fake_scores = self._critic(scale, conditions, fakes)
                 adversarial.append(wasserstein_generator_loss(fake_scores))
             adversarial = tf.add_n(adversarial)
-            l1 = l1_loss(photo, fake)
+            rebuilt = fake[:tf.shape(photo)[0]] if style else fake
+            l1 = l1_loss(photo, rebuilt)
             g_loss = adversarial + self.l1_weight * l1
             perceptual = feature_matching = tf.constant(0.0)
+            if style:
+                kl = kl_divergence(style["mean"], style["log_var"])
+                regressed, _ = self.style_encoder(fake[tf.shape(photo)[0]:], training=True)
+                latent = tf.reduce_mean(tf.abs(regressed - style["random"]))
+                g_loss += self.kl_weight * kl + self.latent_weight * latent
             if real_vgg is not None:
-                perceptual = self._perceptual.from_features(real_vgg, fake)
+                perceptual = self._perceptual.from_features(real_vgg, rebuilt)
                 g_loss += self.perceptual_weight * perceptual
             if matching:
                 feature_matching = tf.add_n([l1_loss(tf.stop_gradient(r), f) for r, f in zip(real_hidden, fake_hidden)])
                 feature_matching /= len(real_hidden)
                 g_loss += self.feature_matching_weight * feature_matching
             scaled = self._replica_mean(g_loss, self.g_optimizer)
-        generator_vars = self.generator.trainable_variables
+        generator_vars = self._generator_variables()
         self.g_optimizer.apply(g_tape.gradient(scaled, generator_vars), generator_vars)
-        return {"g_loss": g_loss, "l1": l1 / 2.0, "perceptual": perceptual, "feature_matching": feature_matching}
+        losses = {"g_loss": g_loss, "l1": l1 / 2.0, "perceptual": perceptual, "feature_matching": feature_matching}
+        return {**losses, "kl": kl, "latent": latent} if style else losses
 
     def test_step(self, data):
         photo = data[1]
@@ -427,6 +536,8 @@ class SketchToPhotoGAN(keras.Model):
     def get_config(self):
         config = super().get_config()
         for option in MODEL_OPTIONS:
+            if option.name in STYLE_OPTIONS and not self.style_dim:
+                continue  # a model without a style code writes the configuration it always did
             value = getattr(self, option.name)
             config[option.name] = list(value) if isinstance(value, tuple) else value
         config.update({name: keras.saving.serialize_keras_object(getattr(self, name)) if custom else None

@@ -54,6 +54,16 @@ MODEL_OPTIONS = (
                    "(`keras_s2p.hints`, in [0, 1]). Training draws hints from each real photo "
                    "(`keras_s2p.hints.sample_hints`, none for 30% of the images); ``predict``, ``evaluate`` and "
                    "validation take ``[sketch, hints]`` as x, or sketches alone, which means no hints."),
+    Option("style_dim", 0, "size of a style code a photo is encoded to and the generator takes: many photos per "
+           "sketch, and style from an example photo (docs/style.md); 0: off", non_negative_int, architecture=True,
+           details="BicycleGAN's training: a VAE encoder (`keras_s2p.models.style`), the true photo rebuilt from "
+                   "its own code and random codes regressed back (`latent_weight`). Each step then generates "
+                   "twice the batch."),
+    Option("kl_weight", 0.01, "weight of the style codes' KL divergence from N(0, I) (with --style-dim)",
+           non_negative_float, details="0.01 as BicycleGAN."),
+    Option("latent_weight", 0.5, "weight of the L1 between random style codes and their re-encoding from the "
+           "generated photos (with --style-dim): codes cannot be ignored", non_negative_float,
+           details="0.5 as BicycleGAN."),
     Option("hint_recolor", 0.25, "probability that a hinted training photo is recoloured (random hue and "
            "saturation) before its hints are drawn: hints then steer to colours the sketch does not suggest, at "
            "some cost to hint-free quality on small data", probability, details="See `keras_s2p.hints.recolor`."),
@@ -84,6 +94,8 @@ MODEL_OPTIONS = (
 MODEL_DEFAULTS = defaults(MODEL_OPTIONS)
 #: The options that decide what a checkpoint holds: a run folder resumes only with the same values.
 ARCHITECTURE_KEYS = tuple(option.name for option in MODEL_OPTIONS if option.architecture)
+#: Options of the style code: left out of the configuration of a model without one (its files stay as before).
+STYLE_OPTIONS = ("style_dim", "kl_weight", "latent_weight")
 
 
 def default_downsamples(image_size):

@@ -16,6 +16,7 @@ from keras_s2p.models.attention import SelfAttention
 from keras_s2p.models.choices import BATCH_NORMS, NORMALIZATIONS, UPSAMPLING_MODES
 from keras_s2p.models.gan_options import MODEL_DEFAULTS as DEFAULTS
 from keras_s2p.models.gan_options import default_downsamples
+from keras_s2p.models.style import StyleModulation
 
 GROUPS = 8  # channels are normalised in this many groups by generator_norm="group"
 # PyTorch's (and pix2pix's) BatchNorm momentum. Keras' default 0.99 averages over ~100 steps, and a GAN generator's
@@ -74,6 +75,7 @@ def build_generator(
     norm=DEFAULTS["generator_norm"],
     attention=DEFAULTS["attention"],
     color_hints=DEFAULTS["color_hints"],
+    style_dim=DEFAULTS["style_dim"],
     name="generator",
 ):
     """Build the generator as a functional `keras.Model` mapping sketches to photos, both in [-1, 1].
@@ -93,11 +95,13 @@ def build_generator(
         attention: a `SelfAttention` block after the residual blocks (at the bottleneck).
         color_hints: take a second input, ``hints`` ``(None, None, None, 4)`` (`keras_s2p.hints`), concatenated
             to the sketch.
+        style_dim: take a last input, ``style`` ``(None, style_dim)`` (`keras_s2p.models.style`), modulating the
+            bottleneck and every decoder stage; 0: none.
         name: model name.
 
     Returns:
-        A `keras.Model` from ``sketch`` (or ``[sketch, hints]``) to a photo, shape ``(None, None, None, 3)``;
-        the output is float32 tanh.
+        A `keras.Model` from ``sketch`` (or ``[sketch, hints]``; ``style`` last) to a photo, shape
+        ``(None, None, None, 3)``; the output is float32 tanh.
 
     Raises:
         ConfigError: an argument is out of range or ``image_size`` is not divisible by ``2 ** num_downsamples``.
@@ -122,6 +126,9 @@ def build_generator(
     sketch = keras.Input(shape=(None, None, 3), name="sketch")
     inputs = [sketch, keras.Input(shape=(None, None, HINT_CHANNELS), name="hints")] if color_hints else sketch
     x = layers.Concatenate(name="sketch_hints")(inputs) if color_hints else sketch
+    style = keras.Input(shape=(style_dim,), name="style") if style_dim else None
+    if style_dim:
+        inputs = [*inputs, style] if color_hints else [sketch, style]
     x = _conv(norm, base_filters, 7, padding="same", name="stem_conv")(x)
     x = _norm_act(x, norm, "stem")
     skips = [x]
@@ -131,6 +138,8 @@ def build_generator(
         x = _conv(norm, filters, 3, strides=2, padding="same", name=f"down{i}_conv")(x)
         x = _norm_act(x, norm, f"down{i}")
         skips.append(x)
+    if style_dim:
+        x = StyleModulation(name="style_bottleneck")([x, style])
     for i in range(num_res_blocks):
         x = _residual_block(x, filters, norm, f"res{i}")
     if attention:
@@ -138,6 +147,8 @@ def build_generator(
     for i in range(num_downsamples):
         filters //= 2
         x = _upsample(x, filters, upsampling, norm, f"up{i}")
+        if style_dim:
+            x = StyleModulation(name=f"up{i}_style")([x, style])
         if skip_connections:
             x = layers.Concatenate(name=f"up{i}_skip")([x, skips[-2 - i]])
     x = layers.Conv2D(3, 7, padding="same", name="out_conv")(x)

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from keras_s2p.errors import ConfigError
 from keras_s2p.hints import no_hints, sample_hints, takes_hints
+from keras_s2p.models.style import style_dim_of, with_style
 
 CALIBRATION_BATCHES = 50  # batches averaged per recalibration (training recalibrates from this many)
 # model -> its traced probe: recalibrating every epoch traces the forward pass once per model, not every time.
@@ -134,12 +135,18 @@ def calibration_batches(x, batch_size=None):
 
 
 def _model_inputs(model, batch, index):
-    """What `model` takes for `batch` (the `index`-th): the sketches, or for a colour-hint model [sketch, hints]."""
+    """What `model` takes for `batch` (the `index`-th): the sketches, or for a colour-hint model [sketch, hints];
+    a style model also takes random codes from the prior, as half of each training batch does."""
     x = batch[0] if isinstance(batch, (tuple, list)) else batch
-    if not takes_hints(model) or isinstance(x, (tuple, list)):
+    if takes_hints(model) and not isinstance(x, (tuple, list)):
+        photo = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
+        x = [x, no_hints(x) if photo is None else sample_hints(photo, tf.constant([0, index], tf.int64))[1]]
+    dim = style_dim_of(model)
+    if not dim:
         return x
-    photo = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
-    return [x, no_hints(x) if photo is None else sample_hints(photo, tf.constant([0, index], tf.int64))[1]]
+    sketch = x[0] if isinstance(x, (tuple, list)) else x
+    codes = tf.random.stateless_normal([tf.shape(sketch)[0], dim], tf.constant([1, index], tf.int64))
+    return with_style(model, x, codes)
 
 
 def _probe(model, norms):

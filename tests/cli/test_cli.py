@@ -128,9 +128,9 @@ def test_evaluate_prints_table_and_writes_json(trained_run, sketch_folder, tmp_p
     scores = json.loads(out.read_text())
     assert scores["count"] == 3 and "ssim" in result.stdout and f"{scores['ssim']:.4f}" in result.stdout
     # The same numbers as the Python API on the same pairs.
-    from keras_s2p.model_file import load_generator
     from keras_s2p.data import paired_dataset
     from keras_s2p.evaluation import evaluate_generator
+    from keras_s2p.model_file import load_generator
 
     generator, size = load_generator(trained_run[0] / "generator.keras")
     expected = evaluate_generator(generator, paired_dataset(sketch_folder, image_size=size, batch_size=16,
@@ -243,10 +243,10 @@ def test_evaluate_fid_with_local_inception_weights_else_skipped(trained_run, ske
     assert with_fid.returncode == 0, with_fid.stderr
     assert "fid " in with_fid.stdout
     # The value the Python API gives with the same weights on the same pairs.
-    from keras_s2p.model_file import load_generator
     from keras_s2p.data import paired_dataset
     from keras_s2p.evaluation import evaluate_generator
     from keras_s2p.fid import FIDScorer
+    from keras_s2p.model_file import load_generator
 
     generator, size = load_generator(model)
     pairs = paired_dataset(sketch_folder, image_size=size, batch_size=16, augment=False, shuffle=False)
