@@ -114,7 +114,7 @@ def test_shard_per_worker_sets_policy():
 
 # ---------------------------------------------------------------------------------------------- compat gating
 def test_compat_patch_is_version_gated_idempotent_and_inert_off_multiworker():
-    assert multiworker_fit.needs_fix("3.15.1") and multiworker_fit.needs_fix("3.3.3")
+    assert multiworker_fit.needs_fix("3.15.1") and multiworker_fit.needs_fix("3.10.0")
     assert not multiworker_fit.needs_fix("3.16.0") and not multiworker_fit.needs_fix("2.15.0")
     from keras.src.backend.tensorflow import trainer
 
