@@ -41,14 +41,15 @@ def history_epochs(run_dir):
         return [int(row["epoch"]) for row in csv.DictReader(f)]
 
 
-def kill_mid_epoch(run_dir, epochs, after_epochs):
-    """Start training, SIGKILL it as soon as it prints ``Epoch {after_epochs + 1}/{epochs}``; return the epochs.
+def kill_mid_epoch(run_dir, epochs, after_epochs, *extra):
+    """Start training (with the flags `extra`), SIGKILL it as soon as it prints ``Epoch {after_epochs + 1}/{epochs}``;
+    return the epochs.
 
     Event-driven: Keras prints that line once every callback of epoch `after_epochs` (the backup last) is done, so
     the kill lands inside the next epoch whatever the machine's load. A timer only guards against a hang.
     """
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(command(run_dir, epochs), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(command(run_dir, epochs, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     hang_guard = threading.Timer(600, proc.kill)
     hang_guard.start()
@@ -120,6 +121,21 @@ def test_rerun_of_a_finished_run_with_more_epochs_continues_exactly(uninterrupte
     assert run(command(part, 2)).returncode == 0
     assert run(command(part, 4)).returncode == 0
     assert_same_weights(uninterrupted / "backup" / "latest.weights.h5", part / "backup" / "latest.weights.h5")
+
+
+def test_color_hints_run_resumes_exactly_after_a_kill(tmp_path):
+    # Training hints are drawn from a stateless seed of the generator's saved step count, so the resumed epoch
+    # draws the hints an uninterrupted run draws. 72 pairs (8 steps per epoch) keep it cheap.
+    hints = ["--color-hints", "--builtin-pairs", "72"]
+    whole = tmp_path / "whole"
+    assert run(command(whole, 2, *hints)).returncode == 0
+    killed = tmp_path / "killed"
+    assert kill_mid_epoch(killed, 2, 1, *hints) == [0]
+    result = run(command(killed, 2, *hints))
+    assert result.returncode == 0, result.stderr
+    assert history_epochs(killed) == [0, 1]
+    assert json.loads((killed / "config.json").read_text())["hyperparameters"]["color_hints"] is True
+    assert_same_weights(whole / "backup" / "latest.weights.h5", killed / "backup" / "latest.weights.h5")
 
 
 def assert_same_weights(path_a, path_b):

@@ -17,6 +17,11 @@ a fresh process:
         `fit()` distributes it (each worker reading its own shards) and writes the pair ids it saw (a pair's id is
         its sketch's grey level).
 
+    TF_CONFIG=... python tests/support/distributed_worker.py pipeline OUT.json '{"data": FOLDER, "run_dir": DIR}'
+        one worker of a MultiWorkerMirroredStrategy cluster; runs `keras_s2p.train` (tiny model, one epoch, no
+        validation split) on a folder of image files and writes the ids of the pairs its replica's
+        ``train_step`` received (a pair's id is its sketch's grey level / 10).
+
 OUT.json holds {"ok": bool, "error": str, ...}; a multi-worker GAN worker also appends one JSON line per finished
 epoch to WORK_DIR/events-<worker>.jsonl, so a worker killed with os._exit still leaves its record.
 """
@@ -212,10 +217,34 @@ def run_shards(options):
     return {"worker": list(worker), "ids": ids}
 
 
+# ------------------------------------------------------------------------------------------------- pipeline
+def run_pipeline(options):
+    from keras_s2p.distribute import make_strategy
+
+    strategy = make_strategy("multiworker")  # first TensorFlow call of the process
+    from keras_s2p import train
+    from keras_s2p.models.gan import SketchToPhotoGAN
+
+    ids = []
+    train_step = SketchToPhotoGAN.train_step
+
+    def recording_train_step(self, data):  # what fit() hands this worker's replica, batch by batch
+        grey = tf.reduce_mean(data[0], axis=[1, 2, 3])
+        batch_ids = tf.cast(tf.round((grey + 1.0) * 127.5 / 10.0), tf.int64)
+        tf.py_function(lambda b: ids.extend(int(i) for i in b.numpy()) or 0, [batch_ids], tf.int64)
+        return train_step(self, data)
+
+    SketchToPhotoGAN.train_step = recording_train_step
+    tiny = {**TINY, "critic_steps": 1}
+    train(options["data"], run_dir=options["run_dir"], strategy=strategy, epochs=1, batch_size=2,
+          validation_split=0, augment=False, verbose=0, **tiny)
+    return {"ids": ids, "replicas": strategy.num_replicas_in_sync}
+
+
 def main():
     mode, out, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3] if len(sys.argv) > 3 else "{}")
     try:
-        run = {"mirrored": run_mirrored, "shards": run_shards}.get(mode, run_multiworker)
+        run = {"mirrored": run_mirrored, "shards": run_shards, "pipeline": run_pipeline}.get(mode, run_multiworker)
         result = {"ok": True, **run(options)}
     except Exception as e:  # noqa: BLE001 - reported to the test
         result = {"ok": False, "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}
