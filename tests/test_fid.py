@@ -24,7 +24,9 @@ def test_fid_scorer_with_local_weights_file(tmp_path):
     assert scorer.features(real).shape == (6, 2048)
     assert scorer.fid(real, real) == pytest.approx(0.0, abs=1e-3)
     assert scorer.fid(real, -real) > 0.0
-    # The scorer uses the given file: another file's weights (a fresh random network) give other features.
+    # The scorer uses the given file: the same file gives the same features in a new scorer, another file's weights
+    # (a fresh random network) give other features.
+    np.testing.assert_allclose(FIDScorer(str(path)).features(real[:1]), scorer.features(real[:1]), rtol=1e-5)
     other = tmp_path / "other_notop.weights.h5"
     pretrained.load_inception_v3(None).save_weights(other)
     assert not np.allclose(FIDScorer(str(other)).features(real[:1]), scorer.features(real[:1]), rtol=1e-3)
