@@ -17,6 +17,7 @@ from keras import layers, ops
 from keras_s2p.errors import ConfigError
 
 ENCODER_LAYERS = 4  # strided 4x4 convolutions of the style encoder before global average pooling
+PAGE_VARIATIONS, PAGE_SEED = 8, 0  # the draw page's "Variations" strip: sample_styles(PAGE_VARIATIONS, dim, PAGE_SEED)
 
 
 @keras.saving.register_keras_serializable(package="keras_s2p")
@@ -76,6 +77,12 @@ def sample_styles(n, style_dim, seed=0):
         raise ConfigError(f"sample_styles needs n >= 1 and a model with a style code, got n={n}, "
                           f"style_dim={style_dim}")
     return np.random.default_rng(seed).standard_normal((n, style_dim)).astype("float32")
+
+
+def page_variations(style_dim):
+    """The codes of the draw page's "Variations" strip (the server's and the web export's): those of
+    ``s2p generate --variations 8 --seed 0``, as lists of floats; ``[]`` for a model without a style code."""
+    return sample_styles(PAGE_VARIATIONS, style_dim, PAGE_SEED).tolist() if style_dim else []
 
 
 def style_dim_of(generator):
