@@ -4,8 +4,9 @@ A ``.keras`` file names its classes (``keras_s2p>SketchToPhotoGAN``, ``keras_s2p
 `keras.saving.load_model` only finds registered ones; a class registers when its module is imported. So that
 ``import keras_s2p`` alone makes every file keras-s2p writes loadable while ``s2p --help`` still does not import
 TensorFlow, `register_when_keras_loads` imports `SAVED_CLASS_MODULES` at once when Keras is already loaded, and
-otherwise right after it loads. Keras and TensorFlow import each other, so registration waits until the outer of
-the two imports has finished.
+otherwise as soon as it is loaded and no import of Keras, TensorFlow or a keras_s2p module is in progress (Keras
+and TensorFlow import each other, and a keras_s2p module that imports Keras, e.g. ``from keras_s2p.model_file
+import load_generator``, must finish before the saved classes' modules can import it back).
 """
 
 import importlib
@@ -26,26 +27,31 @@ def register():
     Raises:
         UnsupportedVersionError: TensorFlow, Keras or NumPy outside the declared range (checked first, always).
     """
+    _register(wait_for_half_imported=True)
+
+
+def _register(wait_for_half_imported):
     from keras_s2p.compat.versions import check
 
     check()
-    if any(getattr(getattr(module, "__spec__", None), "_initializing", False)
-           for name, module in list(sys.modules.items()) if name.startswith("keras_s2p.")):
+    if wait_for_half_imported and any(getattr(getattr(module, "__spec__", None), "_initializing", False)
+                                      for name, module in list(sys.modules.items()) if name.startswith("keras_s2p.")):
         return
     for name in SAVED_CLASS_MODULES:
         importlib.import_module(name)
 
 
 class _RegisterAfterImport:
-    """A `sys.meta_path` finder that finds nothing itself: it wraps the loaders of Keras and TensorFlow so that
-    `register` runs once both have loaded (`importlib.abc.MetaPathFinder` is not subclassed: importing it costs
-    ``s2p --help`` more than everything else here)."""
+    """A `sys.meta_path` finder that finds nothing itself: it wraps the loaders of Keras, TensorFlow and keras_s2p's
+    modules so that `register` runs when the outermost of those imports finishes with both frameworks loaded
+    (`importlib.abc.MetaPathFinder` is not subclassed: importing it costs ``s2p --help`` more than everything
+    else here)."""
 
     def __init__(self):
         self.loading = 0
 
     def find_spec(self, name, path=None, target=None):
-        if name not in _FRAMEWORKS:
+        if name not in _FRAMEWORKS and not name.startswith("keras_s2p."):
             return None
         for finder in sys.meta_path:
             if finder is not self and hasattr(finder, "find_spec"):
@@ -64,9 +70,11 @@ class _RegisterAfterImport:
                 exec_module(module)
             finally:
                 self.loading -= 1
-            if self.loading == 0 and self in sys.meta_path:
+            if self.loading == 0 and self in sys.meta_path and all(name in sys.modules for name in _FRAMEWORKS):
+                # Every import this finder saw has finished (importlib marks the outermost module done only after
+                # this returns, which is why `register`'s check for half-imported modules is not used here).
                 sys.meta_path.remove(self)
-                register()
+                _register(wait_for_half_imported=False)
 
         loader.exec_module = exec_then_register
 
