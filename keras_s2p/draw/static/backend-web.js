@@ -132,25 +132,34 @@ async function pngBlob(rgb) {
   return canvas.convertToBlob({ type: "image/png" });
 }
 
+// Load the runtime and the model(s) described by model.json; the info `describe` resolves to.
+async function load() {
+  try {
+    const response = await fetch("model.json");
+    if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
+    const info = await response.json();
+    await loadLiteRt(new URL("runtime/", location.href).href);
+    model = await loadAndCompile("model.tflite", { accelerator: "wasm" });
+    size = info.image_size;
+    styleDim = info.style_dim || 0;
+    const expected = ["images", ...(info.color_hints ? ["hints"] : []), ...(styleDim ? ["style"] : [])];
+    if (inputNames(model) !== expected.join(", ")) throw new Error(`model inputs ${inputNames(model)}`);
+    if (styleDim) encoder = await loadAndCompile("style_encoder.tflite", { accelerator: "wasm" });
+    return { ...info, style_dim: styleDim, variations: info.variations || [] };
+  } catch (error) {
+    throw new Error(`Cannot load the model: ${error.message}`);
+  }
+}
+
+let loading = null;
+
 // The backend: draw.js's contract (startDrawing), and window.s2pBackend for scripts and tests.
 const backend = {
-  // {image_size, color_hints, style_dim (0: none), variations (the "Variations" strip's codes; [] without)}
-  async describe() {
-    try {
-      const response = await fetch("model.json");
-      if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
-      const info = await response.json();
-      await loadLiteRt(new URL("runtime/", location.href).href);
-      model = await loadAndCompile("model.tflite", { accelerator: "wasm" });
-      size = info.image_size;
-      styleDim = info.style_dim || 0;
-      const expected = ["images", ...(info.color_hints ? ["hints"] : []), ...(styleDim ? ["style"] : [])];
-      if (inputNames(model) !== expected.join(", ")) throw new Error(`model inputs ${inputNames(model)}`);
-      if (styleDim) encoder = await loadAndCompile("style_encoder.tflite", { accelerator: "wasm" });
-      return { ...info, style_dim: styleDim, variations: info.variations || [] };
-    } catch (error) {
-      throw new Error(`Cannot load the model: ${error.message}`);
-    }
+  // {image_size, color_hints, style_dim (0: none), variations (the "Variations" strip's codes; [] without)};
+  // the model loads once, whoever asks first.
+  describe() {
+    loading ??= load();
+    return loading;
   },
 
   // The photo (a PNG Blob) of the sketch canvas, the hint canvas (null: no hints) and a style code (null: zeros).
