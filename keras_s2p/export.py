@@ -48,7 +48,8 @@ from keras_s2p.pixels import from_pixels, to_uint8
 
 
 def float32_generator(generator):
-    """`generator` itself when it computes in float32, else a float32 copy of it holding the same weights.
+    """`generator` (or another model: a style encoder) itself when it computes in float32, else a float32 copy of
+    it holding the same weights.
 
     Mixed-precision models keep their variables in float32, so the copy computes what the trained model computes,
     without the 16-bit rounding of its activations.
@@ -85,26 +86,23 @@ def _serving_functions(generator, image_size):
     generator takes colour hints, then ``style`` when it takes a style code."""
     hinted, styled = takes_hints(generator), bool(style_dim_of(generator))
 
-    def run(sketches, extra, hints_of=lambda hints: hints):
-        extra = list(extra)
-        hints = hints_of(extra.pop(0)) if hinted else None
-        style = extra.pop(0) if styled else None
+    def run(sketches, extra, rgba=False):
+        # extra: the hints (RGBA pixels when `rgba`) of a colour-hint generator, then a style generator's code.
+        hints = (hints_from_rgba(extra[0], image_size) if rgba else extra[0]) if hinted else None
+        style = extra[-1] if styled else None
         inputs = with_style(generator, sketches if hints is None else [sketches, hints], style)
         return tf.cast(generator(inputs, training=False), tf.float32)
 
-    def rgba_hints(hints):
-        return hints_from_rgba(hints, image_size)
-
     def serve(images, *extra):
         input_size = tf.shape(images)[1:3]
-        photos = run(_prepared(images, image_size), extra, rgba_hints)
+        photos = run(_prepared(images, image_size), extra, rgba=True)
         return {"photos": to_uint8(tf.image.resize(photos, input_size))}
 
     def serve_float(sketches, *extra):
         return {"photos": run(sketches, extra)}
 
     def serve_fixed_uint8(images, *extra):
-        return {"photos": to_uint8(run(from_pixels(images), extra, rgba_hints))}
+        return {"photos": to_uint8(run(from_pixels(images), extra, rgba=True))}
 
     return serve, serve_float, serve_fixed_uint8
 
@@ -207,8 +205,8 @@ def export_model(model, path, format="saved_model", image_size=None, quantize=No
         >>> export_model(gan, "exports/photo_model")                       # SavedModel
         >>> serve = tf.saved_model.load("exports/photo_model").signatures["serve"]
         >>> photos = serve(images=tf.constant(uint8_images))["photos"]
-        >>> # a style model (style_dim > 0): serve(images=..., style=tf.constant(codes)), and
-        >>> # codes = tf.saved_model.load(...).signatures["encode_style"](images=uint8_photos)["style"]
+        >>> encode = tf.saved_model.load("exports/photo_model").signatures["encode_style"]  # a style model
+        >>> photos = serve(images=tf.constant(uint8_images), style=encode(images=uint8_photos)["style"])
     """
     if format not in EXPORT_FORMATS:
         raise ConfigError(f"export format={format!r} must be one of {', '.join(EXPORT_FORMATS)}")

@@ -107,6 +107,16 @@ def test_tflite_generator_takes_a_style_and_the_encoder_is_a_second_file(gan, in
                                    expected_codes(gan, image[None]), atol=1e-5)
 
 
+def test_quantising_shrinks_both_files(gan, inputs, tmp_path):
+    images, _, _ = inputs
+    plain = export_model(gan, tmp_path / "plain.tflite", format="tflite")
+    small = export_model(gan, tmp_path / "small.tflite", format="tflite", quantize="float16")
+    for float32_file, float16_file in [(plain, small), (style_encoder_path(plain), style_encoder_path(small))]:
+        assert float16_file.stat().st_size < 0.75 * float32_file.stat().st_size, float16_file.name
+    np.testing.assert_allclose(run_tflite(style_encoder_path(small), {"images": images[:1]}),
+                               expected_codes(gan, images[:1]), atol=1e-2)
+
+
 def test_a_model_without_style_exports_what_it_always_did(tmp_path):
     generator = build_generator(image_size=SIZE, base_filters=4, num_res_blocks=1)
     loaded = tf.saved_model.load(str(export_model(generator, tmp_path / "saved_model", image_size=SIZE)))
