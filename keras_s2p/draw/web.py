@@ -22,7 +22,7 @@ Serve this folder over HTTP and open the address (ES modules and WebAssembly do 
     python -m http.server 8000     # in this folder; then open http://127.0.0.1:8000/
 Any static web server does; the page loads nothing from anywhere else.
 
-model.tflite   the generator (uint8 RGB in and out at {size}x{size}{hints}){style}
+model.tflite   the generator (uint8 RGB in and out at {size}x{size}{inputs}){encoder}
 runtime/       LiteRT.js {version} (npm @litertjs/core and @litertjs/wasm-utils, Apache-2.0)
 """
 
@@ -47,17 +47,17 @@ def write_web_folder(folder, tflite, image_size, color_hints, packages, style_di
     files.update({name: (static / source).read_bytes() for name, source in PAGE.items()})
     files["model.tflite"] = tflite
     info = {"image_size": image_size, "color_hints": color_hints}
-    style = ""
+    inputs = ["the uint8 RGBA colour hint layer"] if color_hints else []
+    encoder = ""
     if style_dim:
         files["style_encoder.tflite"] = style_encoder
         info.update(style_dim=style_dim, variations=page_variations(style_dim))
-        style = (f", and its float32 style code of {style_dim} numbers\nstyle_encoder.tflite  a photo's style code "
-                 f"(uint8 RGB at {image_size}x{image_size} in)")
+        inputs.append(f"a float32 style code of {style_dim} numbers")
+        encoder = f"\nstyle_encoder.tflite  a photo's style code (uint8 RGB at {image_size}x{image_size} in)"
     files["model.json"] = json.dumps(info).encode()
-    hints = ", and the uint8 RGBA colour hint layer" if color_hints else ""
-    files["README.txt"] = HOW_TO_SERVE.format(model=f"a {image_size}x{image_size} sketch-to-photo model",
-                                              size=image_size, hints=hints, style=style,
-                                              version=runtime.VERSION).encode()
+    files["README.txt"] = HOW_TO_SERVE.format(
+        model=f"a {image_size}x{image_size} sketch-to-photo model", size=image_size,
+        inputs="".join(f", and {name}" for name in inputs), encoder=encoder, version=runtime.VERSION).encode()
     for name, data in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
