@@ -13,7 +13,8 @@ def add_parser(commands):
                     "images of any size (resized and scaled inside) and a float 'serve_float' signature; TFLite "
                     "takes uint8 images at the training size; web is a folder with the draw page running that TFLite "
                     "model in the browser (LiteRT.js), for any static web server. Every format runs in float32, "
-                    "whatever precision the model was trained in.",
+                    "whatever precision the model was trained in. A model trained with --style-dim takes its style "
+                    "code too and is exported with its style encoder: give the run's model.keras (docs/export.md).",
         epilog="example: s2p export --model generator.keras --format tflite --output g.tflite",
     )
     add_model_file(p)
@@ -32,13 +33,16 @@ def add_parser(commands):
 
 
 def run_command(args):
-    from keras_s2p.export import export_model
+    from keras_s2p.export import export_model, style_encoder_path
     from keras_s2p.model_file import load_generator
 
-    generator, size = load_generator(args.model, args.image_size)
+    generator, size, encoder = load_generator(args.model, args.image_size, style_encoder=True)
+    keras_format = args.format == "keras"  # the generator alone
     path = export_model(generator, args.output, format=args.format, image_size=size, quantize=args.quantize,
-                        web_runtime=args.web_runtime)
+                        web_runtime=args.web_runtime, style_encoder=None if keras_format else encoder)
     quantized = f", {args.quantize} weights" if args.quantize else ""
     print(f"exported {args.format} ({size}x{size}{quantized}) to {path}")
+    if encoder is not None and args.format == "tflite":
+        print(f"style encoder: {style_encoder_path(path)}")
     if args.format == "web":
         print(f"serve it with any static web server, e.g.: python -m http.server -d {path} 8000")

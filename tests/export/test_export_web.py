@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import http.server
 import io
+import json
 import socket
 import tarfile
 import threading
@@ -25,15 +26,17 @@ import pytest
 from PIL import Image
 
 from draw_browser import draw_page
-from keras_s2p import build_generator
+from keras_s2p import SketchToPhotoGAN, build_generator
 from keras_s2p.cli import main
 from keras_s2p.data import builtin_pairs, save_image
-from keras_s2p.data.images import decode_image, resize
+from keras_s2p.data.images import decode_image, load_image, resize
 from keras_s2p.draw import runtime
 from keras_s2p.draw.inference import DrawModel
 from keras_s2p.export import export_model
 from keras_s2p.hints import hints_from_rgba
-from tiny_settings import with_random_batch_norm
+from keras_s2p.models.style import page_variations
+from keras_s2p.pixels import from_pixels, to_uint8
+from tiny_settings import TINY, with_random_batch_norm
 
 SIZE = 32
 STROKES = [[(0.2, 0.2), (0.8, 0.25), (0.75, 0.8)], [(0.3, 0.5), (0.6, 0.6)]]
@@ -77,10 +80,12 @@ def serving(folder):
 
 
 def model_inputs(page):
-    """The uint8 inputs the page gave the model last: ``images`` (S, S, 3), ``hints`` (S, S, 4) if any."""
+    """The inputs the page gave the model last: uint8 ``images`` (S, S, 3), ``hints`` (S, S, 4) if any, a style
+    model's float32 ``style`` (style_dim,)."""
     inputs = page.page.evaluate("Object.fromEntries(Object.entries(window.s2pModelInputs)"
                                 ".map(([name, data]) => [name, Array.from(data)]))")
-    return {name: np.asarray(data, np.uint8).reshape(SIZE, SIZE, -1) for name, data in inputs.items()}
+    return {name: np.asarray(data, np.float32) if name == "style"
+            else np.asarray(data, np.uint8).reshape(SIZE, SIZE, -1) for name, data in inputs.items()}
 
 
 def canvas_png(page, canvas):
@@ -122,8 +127,14 @@ def test_web_page_runs_the_model_in_the_browser(browser, litert, generator, tmp_
     assert {path.relative_to(folder).as_posix() for path in folder.rglob("*")} >= {
         "index.html", "draw.js", "draw.css", "backend.js", "model.tflite", "model.json", "README.txt",
         "runtime/litert.js", "runtime/wasm-utils.js", "runtime/litert_wasm_internal.wasm"}
+    assert json.loads((folder / "model.json").read_text()) == {"image_size": SIZE, "color_hints": False}
+    assert not (folder / "style_encoder.tflite").exists()  # a model without a style code: the files it always had
     with serving(folder) as url, draw_page(url) as page:
         page.wait_for_photo(0, timeout=120)  # the blank canvas' photo, after the runtime compiled
+        info = page.page.evaluate("window.s2pBackend.describe()")
+        assert (info["style_dim"], info["variations"]) == (0, [])
+        assert page_error(page, "window.s2pBackend.photo(document.getElementById('sketch'), null, [1, 2])") == (
+            "This model has no style code.")
         assert model_inputs(page)["images"].min() == 255
         differences = [int(assert_shows_model_output(page, generator)[0])]
         blank = page.shown_photo()
@@ -188,6 +199,80 @@ def test_quantised_web_page(browser, litert, generator, tmp_path):
         difference = np.abs(page.shown_photo() * 255 - expected)
         assert difference.max() <= 16 and difference.mean() <= 2.0, (difference.max(), difference.mean())
         assert_clean(page, url)
+
+
+def page_error(page, expression):
+    """The message of the Error the promise `expression` rejects with (None if it resolves)."""
+    return page.page.evaluate(f"{expression}.then(() => null, (error) => error.message)")
+
+
+_PHOTO_PIXELS = """async (code) => {
+  const blob = await window.s2pBackend.photo(document.getElementById("sketch"), document.getElementById("hints"), code);
+  const image = await createImageBitmap(blob), canvas = new OffscreenCanvas(image.width, image.height);
+  canvas.getContext("2d").drawImage(image, 0, 0);
+  return Array.from(canvas.getContext("2d").getImageData(0, 0, image.width, image.height).data);
+}"""
+
+
+def test_web_page_of_a_style_model(browser, litert, tmp_path, capsys):
+    """model.tflite takes the code, style_encoder.tflite gives a photo's; the backend (window.s2pBackend) describes
+    the variations, draws with a given code (zeros when none) and encodes an uploaded photo as Python does."""
+    keras.utils.set_random_seed(0)
+    gan = SketchToPhotoGAN(**TINY, color_hints=True, style_dim=4)
+    with_random_batch_norm(gan.generator, seed=2)
+    folder = export_model(gan, tmp_path / "web", format="web", web_runtime=litert)
+    assert (folder / "style_encoder.tflite").is_file()
+    assert json.loads((folder / "model.json").read_text()) == {
+        "image_size": SIZE, "color_hints": True, "style_dim": 4, "variations": page_variations(4)}
+
+    def keras_photo(inputs, code):
+        sketch, hints = from_pixels(inputs["images"][None]), hints_from_rgba(inputs["hints"][None], SIZE).numpy()
+        return to_uint8(gan.generator([sketch, hints, np.float32(code)[None]], training=False)[0].numpy())
+
+    photo = builtin_pairs(1, 48, seed=3)[1][0]
+    rgba = np.concatenate([np.uint8(np.round((photo[:, :40] + 1) * 127.5)), np.full((48, 40, 1), 255, np.uint8)], -1)
+    rgba[:12, :12, 3] = 0  # a transparent corner: white, as Python reads it
+    upload = tmp_path / "style.png"
+    Image.fromarray(rgba).save(upload)
+    with serving(folder) as url, draw_page(url) as page:
+        page.wait_for_photo(0, timeout=120)
+        info = page.page.evaluate("window.s2pBackend.describe()")
+        assert (info["image_size"], info["color_hints"], info["style_dim"]) == (SIZE, True, 4)
+        np.testing.assert_allclose(info["variations"], page_variations(4), rtol=1e-6)
+        inputs = model_inputs(page)
+        np.testing.assert_array_equal(inputs["style"], np.zeros(4))  # the page drew with the prior's mean code
+        differences = [int(np.abs(page.shown_photo() * 255 - keras_photo(inputs, np.zeros(4))).max())]
+
+        page.page.evaluate("document.getElementById('width').value = 12")
+        page.stroke(STROKES[0])
+        photos = []
+        for code in info["variations"][:2]:
+            shown = np.asarray(page.page.evaluate(_PHOTO_PIXELS, code), np.float32).reshape(SIZE, SIZE, 4)[..., :3]
+            np.testing.assert_allclose(model_inputs(page)["style"], code, rtol=1e-6)
+            differences.append(int(np.abs(shown - keras_photo(model_inputs(page), code)).max()))
+            photos.append(shown)
+        assert max(differences) <= LEVELS, differences
+        assert np.abs(photos[0] - photos[1]).max() > 8  # two variations differ
+
+        code = page.page.evaluate("async (bytes) => window.s2pBackend.encodeStyle(new Blob([new Uint8Array(bytes)], "
+                                  "{type: 'image/png'}))", list(upload.read_bytes()))
+        given = np.asarray(page.page.evaluate("Array.from(window.s2pStyleInputs)"), np.uint8).reshape(SIZE, SIZE, 3)
+        expected = load_image(upload, SIZE)  # as s2p generate --style-from reads a photo: [-1, 1]
+        prepared = np.abs(given - (expected + 1) * 127.5).max()
+        assert prepared <= 1, prepared  # the browser composites the transparency in 8 bits
+        np.testing.assert_allclose(code, gan.encode_style(from_pixels(given)[None])[0], atol=1e-5)
+        # The uint8 rounding of the resized photo moves the code a little (measured 2.4e-4).
+        python = np.abs(np.asarray(code) - gan.encode_style(expected[None])[0]).max()
+        assert python <= 1e-3, python
+
+        assert page_error(page, "window.s2pBackend.photo(document.getElementById('sketch'), null, [1, 2])") == (
+            "A style code has 4 numbers, got 2.")
+        assert page_error(page, "window.s2pBackend.encodeStyle(new Blob(['not an image']))") == (
+            "Cannot read the file as an image.")
+        assert_clean(page, url)
+    with capsys.disabled():
+        print(f"\nstyle web page vs Keras, largest difference per photo (levels of 255): {differences}; its code "
+              f"for a PNG vs gan.encode_style of the file: {python:.2e}")
 
 
 def test_cli_export_web_and_its_one_line_errors(litert, generator, tmp_path, capsys):
