@@ -136,10 +136,10 @@ def test_requests_over_max_pending_get_503_until_a_slot_is_freed(serve_draw, gen
     pending, entered, go_on = 3, threading.Semaphore(0), threading.Event()
 
     class BlockingModel(DrawModel):
-        def photo_png(self, sketch, hints=None):
+        def photo_png(self, *inputs):
             entered.release()
             assert go_on.wait(120), "the test never let the model go on"
-            return super().photo_png(sketch, hints)
+            return super().photo_png(*inputs)
 
     server = serve_draw(generator, SIZE, max_pending=pending)
     server.model = BlockingModel(generator, SIZE)
