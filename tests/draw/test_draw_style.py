@@ -139,6 +139,17 @@ def test_bad_style_photos_get_a_one_line_400(server, fields, needles):
     assert post(server, "/style", photo=photo_png())[0] == 200  # and the server goes on
 
 
+def test_style_requests_keep_the_servers_limits(serve_draw, gan):
+    server = with_model(serve_draw(gan.generator, SIZE, max_body=2**20),
+                        DrawModel(gan.generator, SIZE, gan.style_encoder))
+    status, body = request(server, "POST", "/style", b"\0" * (2 * 2**20), {"Content-Type": MULTIPART})
+    assert_one_line(status, body, 413, "over the 1048576 byte limit")
+    status, body = request(server, "POST", "/style", b"0\r\n\r\n", {"Transfer-Encoding": "chunked"})
+    assert_one_line(status, body, 411, "chunked")
+    parts = form(**{f"photo{i}": b"x" for i in range(9)})
+    assert_one_line(*request(server, "POST", "/style", parts, {"Content-Type": MULTIPART}), 400, "more than 8 parts")
+
+
 def test_a_generator_file_has_no_style_from_a_photo(serve_draw, gan):
     server = serve_draw(gan.generator, SIZE)
     assert_one_line(*post(server, "/style", photo=photo_png()), 400, "no style encoder", "model.keras")
@@ -192,6 +203,14 @@ def test_variations_strip_and_style_from_photo(browser, server, gan, tmp_path):
         page.wait_for_photo(before)
         assert pressed(page) == ["the style photo"] and page.page.is_visible("#style-photo")
         assert_photo_for(page, server, gan, encoded(gan, style_photo.read_bytes()))
+
+        not_an_image = tmp_path / "notes.png"
+        not_an_image.write_bytes(b"not an image")
+        page.page.set_input_files("#style-upload", not_an_image)
+        page.page.wait_for_function("document.getElementById('status').classList.contains('error')")
+        assert page.page.text_content("#status") == ("error 400: the style photo is not an image "
+                                                     "(send a PNG, JPEG, BMP or GIF)")
+        assert pressed(page) == ["the style photo"]  # the kept style stays
 
         before = page.photos_shown()
         page.page.click("#style-default")
