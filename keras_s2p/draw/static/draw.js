@@ -110,18 +110,21 @@ export function startDrawing(backend) {
   board.addEventListener("pointerup", endStroke);
   board.addEventListener("pointercancel", endStroke);
 
-  async function showBlob(img, blob) {
+  // Show `blob` in `img`; `done` runs before the image it replaces is freed (the download link may still hold it).
+  async function showBlob(img, blob, done = () => {}) {
     const previous = img.getAttribute("src");
     img.src = URL.createObjectURL(blob);
     await img.decode();
+    await done();
     if (previous) URL.revokeObjectURL(previous);
   }
 
   async function showPhoto(blob) {
-    await showBlob(photo, blob);
-    await new Promise((resolve) => requestAnimationFrame(resolve));
-    download.href = photo.src;
-    download.setAttribute("aria-disabled", "false");
+    await showBlob(photo, blob, async () => {
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      download.href = photo.src;
+      download.setAttribute("aria-disabled", "false");
+    });
     photo.dataset.photos = String(++photosShown); // for scripts and tests: which photo is on screen
   }
 
