@@ -32,18 +32,22 @@ def run_command(args):
         raise ConfigError(f"--model FILE is required: {MODEL_FILE} (e.g. s2p draw --model logs/demo/generator.keras)")
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port} is not a port number (0-65535)")
-    generator, size = load_generator(args.model, args.image_size)
+    generator, size, encoder = load_generator(args.model, args.image_size, style_encoder=True)
     if args.host not in LOOPBACK:
         warnings.warn(f"--host {args.host}: anyone who can reach this machine on port {args.port} can use the page "
                       f"and the model", stacklevel=1)
     try:
-        server = DrawServer((args.host, args.port), DrawModel(generator, size))
+        model = DrawModel(generator, size, encoder)
+        server = DrawServer((args.host, args.port), model)
     except OSError as error:
         in_use = error.errno == errno.EADDRINUSE
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: "
                           f"{'port in use, choose another with --port' if in_use else error.strerror}") from None
     print(f"s2p draw: open {server.url} in your browser (model {args.model} at {size}x{size}; Ctrl+C stops)",
           flush=True)
+    if model.style_dim and encoder is None:
+        print(f"s2p draw: {args.model} holds no style encoder: 'Style from photo' is off (serve the run's "
+              f"model.keras for it)", flush=True)
     with server:
         try:
             server.serve_forever()

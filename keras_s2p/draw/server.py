@@ -1,8 +1,11 @@
 """The ``s2p draw`` web server: the page, and sketch -> photo over HTTP, on the standard library's HTTP server.
 
 Routes: ``GET /`` (the page; ``/draw.js``, ``/draw.css``, and ``/backend.js``: the page's server backend),
-``GET /info`` (JSON: ``image_size``, ``color_hints``), ``POST /photo`` (multipart/form-data with a ``sketch`` image
-file and, for colour-hint models, a ``hints`` RGBA PNG; answers the photo as PNG). Every error is a status code
+``GET /info`` (JSON: ``image_size``, ``color_hints``, ``style_dim``, ``variations``: the page's style codes,
+``style_encoder``: whether ``POST /style`` works), ``POST /photo`` (multipart/form-data with a ``sketch`` image
+file; for colour-hint models a ``hints`` RGBA PNG; for a style model a ``style`` field, a JSON array of
+``style_dim`` numbers, default zeros; answers the photo as PNG), ``POST /style`` (a ``photo`` image file; answers
+JSON ``{"style": [...]}``, its code from the style encoder). Every error is a status code
 with a one-line ``text/plain`` body, sent with ``Connection: close``, and the connection is then closed. Bad input
 never stops the server. The limits (docs/draw-server.md):
 
@@ -10,8 +13,8 @@ never stops the server. The limits (docs/draw-server.md):
 - headers: at most `MAX_HEAD` bytes (431); bodies: ``max_body`` bytes (413), and at most `MAX_BODIES` bytes of
   bodies held at once over all connections (503);
 - at most ``max_connections`` connections at once (503 to the others);
-- a photo slot (``max_pending`` at once, 503 beyond) is taken only once the whole body has arrived, for decoding
-  and the model call; uploads are decoded within bounds (`keras_s2p.draw.upload`).
+- a photo slot (``max_pending`` at once, 503 beyond; photos and style codes) is taken only once the whole body has
+  arrived, for decoding and the model call; uploads are decoded within bounds (`keras_s2p.draw.upload`).
 """
 
 import io
@@ -103,6 +106,11 @@ class DrawServer(ThreadingHTTPServer):
     def url(self):
         host, port = self.server_address[:2]
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
+def _require(fields, name):
+    if name not in fields:
+        raise DataError(f"the form has no '{name}' file (fields: {', '.join(fields) or 'none'})")
 
 
 class _Budget:
@@ -229,22 +237,25 @@ class DrawHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/info":
             model = self.server.model
-            info = {"image_size": model.image_size, "color_hints": model.color_hints}
+            info = {"image_size": model.image_size, "color_hints": model.color_hints, "style_dim": model.style_dim,
+                    "variations": model.variations, "style_encoder": model.style_encoder is not None}
             return self._send(HTTPStatus.OK, json.dumps(info).encode(), "application/json")
         if path not in self.server.static:
             return self.send_error(HTTPStatus.NOT_FOUND, f"no such page: {path}")
         return self._send(HTTPStatus.OK, *self.server.static[path])
 
     def do_POST(self):
-        if urlsplit(self.path).path != "/photo":
-            return self.send_error(HTTPStatus.NOT_FOUND, f"no such endpoint: POST {self.path} (use POST /photo)")
+        answer = {"/photo": self._photo, "/style": self._style}.get(urlsplit(self.path).path)
+        if answer is None:
+            return self.send_error(HTTPStatus.NOT_FOUND,
+                                   f"no such endpoint: POST {self.path} (use POST /photo or POST /style)")
         length = self._body_length()
         if not isinstance(length, int):
             return self.send_error(*length)
         body = bytearray()
         try:
             if self._read_body(body, length):
-                self._photo(body)
+                self._compute(body, answer)
         finally:
             self.server.bodies.give(len(body))
 
@@ -254,7 +265,7 @@ class DrawHandler(BaseHTTPRequestHandler):
             return HTTPStatus.LENGTH_REQUIRED, "send a Content-Length (chunked bodies are not read)"
         lengths = {value.strip() for value in self.headers.get_all("Content-Length", ())}
         if len(lengths) != 1 or not re.fullmatch(r"[0-9]{1,15}", next(iter(lengths))):
-            return HTTPStatus.LENGTH_REQUIRED, "a POST /photo needs one valid Content-Length header"
+            return HTTPStatus.LENGTH_REQUIRED, "a POST needs one valid Content-Length header"
         length = int(lengths.pop())
         if length > self.server.max_body:
             return (HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -281,14 +292,12 @@ class DrawHandler(BaseHTTPRequestHandler):
             body += chunk
         return True
 
-    def _photo(self, body):
+    def _compute(self, body, answer):
+        """Answer `answer(form fields)`'s ``(body, content type)`` in a photo slot; bad input answers 400."""
         if not self.server.slots.acquire(blocking=False):
             return self.send_error(HTTPStatus.SERVICE_UNAVAILABLE, "busy: too many photo requests at once; try again")
         try:
-            fields = parse_form(self.headers.get("Content-Type"), body)
-            if "sketch" not in fields:
-                raise DataError(f"the form has no 'sketch' file (fields: {', '.join(fields) or 'none'})")
-            png = self.server.model.photo_png(fields["sketch"], fields.get("hints"))
+            result = answer(parse_form(self.headers.get("Content-Type"), body))
         except DataError as error:
             return self.send_error(HTTPStatus.BAD_REQUEST, str(error))
         except Exception as error:  # noqa: BLE001 - a model failure answers 500 and the server goes on
@@ -296,7 +305,16 @@ class DrawHandler(BaseHTTPRequestHandler):
             return self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, f"inference failed: {type(error).__name__}")
         finally:
             self.server.slots.release()
-        self._send(HTTPStatus.OK, png, "image/png")
+        self._send(HTTPStatus.OK, *result)
+
+    def _photo(self, fields):
+        _require(fields, "sketch")
+        return self.server.model.photo_png(fields["sketch"], fields.get("hints"), fields.get("style")), "image/png"
+
+    def _style(self, fields):
+        _require(fields, "photo")
+        code = self.server.model.encode_style(fields["photo"])
+        return json.dumps({"style": code}).encode(), "application/json"
 
     def _send(self, status, body, kind, close=False):
         self.send_response(status)

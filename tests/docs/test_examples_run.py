@@ -16,7 +16,8 @@ from keras_s2p.data import load_image
 pytestmark = pytest.mark.slow  # every example runs in a subprocess
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TESTED = {"train_on_folder.py", "inference.py", "read_tensorboard.py", "custom_callback.py", "draw_screenshot.py"}
+TESTED = {"train_on_folder.py", "inference.py", "read_tensorboard.py", "custom_callback.py", "draw_screenshot.py",
+          "style_screenshot.py"}
 
 
 def run_example(name, *args, cwd):
@@ -100,8 +101,22 @@ def test_draw_screenshot(trained):
     assert shot.shape[0] > 100 and shot.shape[1] > 100 and shot.std() > 0.05  # a page, not a blank image
 
 
+def test_style_screenshot(tmp_path):
+    pytest.importorskip("playwright", reason="examples/style_screenshot.py needs Playwright for Python")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("examples/style_screenshot.py needs Debian's Chromium at /usr/bin/chromium")
+    from keras_s2p import SketchToPhotoGAN
+    from tiny_settings import TINY
+
+    SketchToPhotoGAN(**TINY, style_dim=4).save(tmp_path / "model.keras")  # untrained: the page, not the photos
+    out = run_example("style_screenshot.py", "model.keras", "shot.png", cwd=tmp_path)
+    assert "wrote shot.png" in out.stdout
+    shot = load_image(tmp_path / "shot.png")
+    assert shot.shape[0] > 100 and shot.shape[1] > 100 and shot.std() > 0.05  # a page, not a blank image
+
+
 def test_examples_without_arguments_print_their_usage(tmp_path):
-    for name in ("inference.py", "read_tensorboard.py", "draw_screenshot.py"):
+    for name in ("inference.py", "read_tensorboard.py", "draw_screenshot.py", "style_screenshot.py"):
         result = run_python([EXAMPLES / name], cwd=tmp_path)
         assert result.returncode == 1 and result.stderr.startswith("Usage: python examples/" + name), name
 

@@ -47,7 +47,8 @@ def test_page_and_info(server):
         status, body = request(server, "GET", path)
         assert status == 200 and body and b"http" not in body, path
     status, info = request(server, "GET", "/info")
-    assert status == 200 and json.loads(info) == {"image_size": SIZE, "color_hints": False}
+    assert status == 200 and json.loads(info) == {"image_size": SIZE, "color_hints": False, "style_dim": 0,
+                                              "variations": [], "style_encoder": False}
 
 
 def test_photo_is_the_generators_output(server, generator):
@@ -135,10 +136,10 @@ def test_requests_over_max_pending_get_503_until_a_slot_is_freed(serve_draw, gen
     pending, entered, go_on = 3, threading.Semaphore(0), threading.Event()
 
     class BlockingModel(DrawModel):
-        def photo_png(self, sketch, hints=None):
+        def photo_png(self, *inputs):
             entered.release()
             assert go_on.wait(120), "the test never let the model go on"
-            return super().photo_png(sketch, hints)
+            return super().photo_png(*inputs)
 
     server = serve_draw(generator, SIZE, max_pending=pending)
     server.model = BlockingModel(generator, SIZE)
@@ -157,7 +158,8 @@ def test_requests_over_max_pending_get_503_until_a_slot_is_freed(serve_draw, gen
 def test_colour_hint_model_gets_the_hint_layer(serve_draw):
     model = hint_generator()
     server = serve_draw(model, SIZE)
-    assert json.loads(request(server, "GET", "/info")[1]) == {"image_size": SIZE, "color_hints": True}
+    assert json.loads(request(server, "GET", "/info")[1]) == {"image_size": SIZE, "color_hints": True, "style_dim": 0,
+                                                              "variations": [], "style_encoder": False}
     hints = np.zeros((SIZE * 2, SIZE * 2, 4), np.uint8)
     hints[10:40, 20:50] = (200, 60, 30, 255)
     png, hints_png = sketch_png(), png_bytes(hints, "RGBA")

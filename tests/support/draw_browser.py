@@ -17,8 +17,8 @@ from PIL import Image
 CHROMIUM_ENV, DEBIAN_CHROMIUM = "S2P_CHROMIUM", "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--no-first-run", "--disable-sync"]
-_SHOWN_PIXELS = """() => {
-  const img = document.getElementById("photo"), canvas = document.createElement("canvas");
+_SHOWN_PIXELS = """(selector) => {
+  const img = document.querySelector(selector), canvas = document.createElement("canvas");
   canvas.width = img.naturalWidth;
   canvas.height = img.naturalHeight;
   const ctx = canvas.getContext("2d");
@@ -34,7 +34,8 @@ const pageFetch = window.fetch;
 window.fetch = function (resource, options) {
   if (options && options.body instanceof FormData) {
     window.s2pSentForms.push(Promise.all([...options.body.entries()].map(
-      async ([name, blob]) => [name, Array.from(new Uint8Array(await blob.arrayBuffer()))])));
+      async ([name, value]) => [name, Array.from(typeof value === "string" ? new TextEncoder().encode(value)
+                                                 : new Uint8Array(await value.arrayBuffer()))])));
   }
   return pageFetch.apply(this, arguments);
 };
@@ -99,9 +100,9 @@ class DrawPage:
         self.wait_for_photo(before)  # the stroke's photo is the last one requested
         return float(self.page.evaluate("document.getElementById('photo').dataset.strokeToPhotoMs"))
 
-    def shown_photo(self):
-        """The photo on screen as float32 HxWx3 in [0, 1], read back from the page."""
-        width, height, rgba = self.page.evaluate(_SHOWN_PIXELS)
+    def shown_photo(self, selector="#photo"):
+        """The photo on screen (or another image: `selector`) as float32 HxWx3 in [0, 1], read back from the page."""
+        width, height, rgba = self.page.evaluate(_SHOWN_PIXELS, selector)
         return np.asarray(rgba, np.float32).reshape(height, width, 4)[..., :3] / 255.0
 
 
