@@ -156,10 +156,6 @@ def test_a_generator_file_has_no_style_from_a_photo(serve_draw, gan):
 
 
 # ------------------------------------------------------------------------------------------------------ Chromium
-def wait_for_variations(page):
-    page.page.wait_for_function("document.getElementById('variations').dataset.ready === 'true'", timeout=60000)
-
-
 def pressed(page):
     """The style choices whose aria-pressed is true, by label."""
     return page.page.eval_on_selector_all(".style-choice[aria-pressed='true']",
@@ -178,7 +174,7 @@ def test_variations_strip_and_style_from_photo(browser, server, gan, tmp_path):
         assert page.page.is_visible("#variations") and pressed(page) == ["style-default"]
         page.page.evaluate("document.getElementById('width').value = 12")
         page.stroke([(0.2, 0.2), (0.8, 0.3), (0.6, 0.8)])
-        wait_for_variations(page)
+        page.wait_for_variations()
         assert page.page.locator("#variations button").count() == 8
         sketch = server.model.sketch(page.sent()["sketch"])
         thumbnails = [page.shown_photo(f"#variations button:nth-child({i + 1}) img") for i in range(8)]
@@ -194,7 +190,7 @@ def test_variations_strip_and_style_from_photo(browser, server, gan, tmp_path):
         assert_photo_for(page, server, gan, codes[3])
         page.stroke([(0.3, 0.7), (0.7, 0.6)])  # drawing on keeps the style
         assert_photo_for(page, server, gan, codes[3])
-        wait_for_variations(page)
+        page.wait_for_variations()
 
         style_photo = tmp_path / "style.png"
         style_photo.write_bytes(photo_png())

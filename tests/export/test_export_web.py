@@ -236,15 +236,18 @@ def test_web_page_of_a_style_model(browser, litert, tmp_path, capsys):
     Image.fromarray(rgba).save(upload)
     with serving(folder) as url, draw_page(url) as page:
         page.wait_for_photo(0, timeout=120)
+        page.wait_for_variations(timeout=120)  # the strip's requests are done: the backend is ours alone
         info = page.page.evaluate("window.s2pBackend.describe()")
         assert (info["image_size"], info["color_hints"], info["style_dim"]) == (SIZE, True, 4)
         np.testing.assert_allclose(info["variations"], page_variations(4), rtol=1e-6)
         inputs = model_inputs(page)
-        np.testing.assert_array_equal(inputs["style"], np.zeros(4))  # the page drew with the prior's mean code
+        np.testing.assert_allclose(inputs["style"], info["variations"][-1], rtol=1e-6)  # the strip's last thumbnail
+        # The main photo (drawn first, the same sketch and hints) with the prior's mean code.
         differences = [int(np.abs(page.shown_photo() * 255 - keras_photo(inputs, np.zeros(4))).max())]
 
         page.page.evaluate("document.getElementById('width').value = 12")
         page.stroke(STROKES[0])
+        page.wait_for_variations(timeout=120)
         photos = []
         for code in info["variations"][:2]:
             shown = np.asarray(page.page.evaluate(_PHOTO_PIXELS, code), np.float32).reshape(SIZE, SIZE, 4)[..., :3]

@@ -100,6 +100,11 @@ class DrawPage:
         self.wait_for_photo(before)  # the stroke's photo is the last one requested
         return float(self.page.evaluate("document.getElementById('photo').dataset.strokeToPhotoMs"))
 
+    def wait_for_variations(self, timeout=60):
+        """Wait until every thumbnail of a style model's "Variations" strip shows the current drawing."""
+        self.page.wait_for_function("document.getElementById('variations').dataset.ready === 'true'",
+                                    timeout=timeout * 1000)
+
     def shown_photo(self, selector="#photo"):
         """The photo on screen (or another image: `selector`) as float32 HxWx3 in [0, 1], read back from the page."""
         width, height, rgba = self.page.evaluate(_SHOWN_PIXELS, selector)
