@@ -29,6 +29,16 @@ def test_builtin_sketch_is_clean_lines_and_photo_is_colourful():
     assert (saturation > 0.5).mean() > 0.05  # saturated object colours, not grey
 
 
+def test_builtin_outlines_are_unbroken():
+    """Every outline is drawn equally thick all round: no gaps where it is steep (a star's lobes, polygon corners).
+    A line end is an ink pixel with at most one ink neighbour; closed outlines have none, occlusions add a few."""
+    sketches, _ = builtin_pairs(64, image_size=64, seed=1)
+    ink = np.pad(sketches[..., 0] < 0, ((0, 0), (1, 1), (1, 1)))
+    neighbours = sum(np.roll(ink, (dy, dx), (1, 2)) for dy in (-1, 0, 1) for dx in (-1, 0, 1)) - ink
+    ends = (ink & (neighbours <= 1)).sum((1, 2))
+    assert ends.max() <= 4 and ends.mean() < 1, np.bincount(ends)
+
+
 def test_builtin_colour_follows_the_outline():
     """Inside each object the dominant channel is that shape's colour: learnable from the sketch alone."""
     _, photos = builtin_pairs(64, image_size=64, seed=2)
