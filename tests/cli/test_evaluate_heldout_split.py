@@ -2,13 +2,11 @@
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from cli_runner import s2p
 from keras_s2p.data import builtin_pairs, save_image
 
 pytestmark = pytest.mark.slow  # runs the s2p command line in subprocesses
@@ -17,12 +15,6 @@ PAIRS, HELD, SEED = 10, 3, 5
 TINY = ["--image-size", "32", "--batch-size", "8", "--base-filters", "4", "--res-blocks", "1",
         "--critic-filters", "4", "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
         "--quiet", "--lr-decay-epochs", "0"]
-
-
-def s2p(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "keras_s2p", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=600)
 
 
 def test_evaluate_scores_the_pairs_train_held_out(tmp_path):
