@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from cli_runner import assert_one_line_error, s2p
+from cli_runner import assert_one_line_error, main_one_line_error, s2p
 from keras_s2p.data import builtin_pairs, load_image, save_image
 from keras_s2p.presets import preset
 
@@ -153,8 +153,9 @@ def test_sketchify_makes_a_trainable_folder(sketch_folder, tmp_path):
         (["draw", "--model", "/no/model.keras", "--port", "70000"], ["--port 70000"]),
     ],
 )
-def test_user_mistakes_are_one_line_errors(args, needles, tmp_path):
-    assert_one_line_error(s2p(*args, cwd=tmp_path), *needles)
+def test_user_mistakes_are_one_line_errors(args, needles, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # in this process: TensorFlow is imported once, not per case
+    main_one_line_error(capsys, args, *needles)
 
 
 def test_missing_vgg_weights_warn_or_fail(tmp_path):

@@ -27,3 +27,24 @@ def assert_one_line_error(result, *needles, status=1):
     for needle in needles:
         assert needle in errors[0], errors[0]
     return errors[0]
+
+
+def main_one_line_error(capsys, argv, *needles, status=1):
+    """Run ``s2p argv`` in this process (`keras_s2p.cli.main`, no TensorFlow start-up per call) and assert `status`
+    and one ``error:`` line naming every needle, without a traceback (one would fail the test as an exception).
+
+    Returns:
+        (stdout, the error line).
+    """
+    from keras_s2p.cli import main
+
+    try:
+        code = main([str(arg) for arg in argv])
+    except SystemExit as exit:  # argparse's usage errors
+        code = exit.code
+    out, err = capsys.readouterr()
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert code == status and len(errors) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert str(needle) in errors[0], errors[0]
+    return out, errors[0]
