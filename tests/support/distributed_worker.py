@@ -10,8 +10,9 @@ a fresh process:
 
     TF_CONFIG=... python tests/support/distributed_worker.py multiworker OUT.json OPTIONS_JSON
         one worker of a MultiWorkerMirroredStrategy cluster; OPTIONS_JSON: {"model": "dense"|"gan",
-        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}. "patch": false creates the
-        strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then applies the fix).
+        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null, "style_dim": int}. "patch":
+        false creates the strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then
+        applies the fix).
 
     TF_CONFIG=... python tests/distributed_worker.py shards OUT.json '{"pack": FOLDER}'
         one worker of a MultiWorkerMirroredStrategy cluster; iterates one epoch of the pack's training data as
@@ -198,8 +199,10 @@ def run_multiworker(options):
                 os._exit(3)  # simulated crash, after BackupAndRestore saved this epoch
 
     with strategy.scope():
-        gan = SketchToPhotoGAN(**{**TINY, "generator_norm": "sync_batch"})
+        gan = SketchToPhotoGAN(**{**TINY, "generator_norm": "sync_batch", "style_dim": options.get("style_dim", 0)})
         gan.compile()
+    encoder = gan.style_encoder.weights if gan.style_encoder else []
+    encoder_before = [w.numpy() for w in encoder]
     dataset = shard_per_worker(tf.data.Dataset.from_tensor_slices(random_pairs(8)).batch(4))
     backup = keras.callbacks.BackupAndRestore(worker_dir(os.path.join(work_dir, "backup"), strategy))
     start = time.monotonic()
@@ -208,6 +211,9 @@ def run_multiworker(options):
     result["history"] = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     result["g_iterations"] = int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations.value))
     result["d_iterations"] = int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations.value))
+    if encoder:  # how far the style encoder moved, and a digest of its weights to compare across workers
+        result["encoder_change"] = max(float(np.abs(w.numpy() - b).max()) for w, b in zip(encoder, encoder_before))
+        result["encoder_digest"] = [float(np.asarray(w.numpy(), np.float64).sum()) for w in encoder]
     result["patched_after_fit"] = multiworker_fit.is_applied()
     target = os.path.join(work_dir, f"out-{worker_id(strategy)}", "generator.keras")
     with chief_path(target, strategy) as path:
