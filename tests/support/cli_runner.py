@@ -29,6 +29,17 @@ def assert_one_line_error(result, *needles, status=1):
     return errors[0]
 
 
+def run_main(*args):
+    """``s2p ARGS`` in this process (`keras_s2p.cli.main`: no TensorFlow start-up per call); returns the exit status
+    (argparse's usage errors: 2)."""
+    from keras_s2p.cli import main
+
+    try:
+        return main([str(arg) for arg in args])
+    except SystemExit as exit:
+        return exit.code
+
+
 def main_one_line_error(capsys, argv, *needles, status=1):
     """Run ``s2p argv`` in this process (`keras_s2p.cli.main`, no TensorFlow start-up per call) and assert `status`
     and one ``error:`` line naming every needle, without a traceback (one would fail the test as an exception).
@@ -36,12 +47,7 @@ def main_one_line_error(capsys, argv, *needles, status=1):
     Returns:
         (stdout, the error line).
     """
-    from keras_s2p.cli import main
-
-    try:
-        code = main([str(arg) for arg in argv])
-    except SystemExit as exit:  # argparse's usage errors
-        code = exit.code
+    code = run_main(*argv)
     out, err = capsys.readouterr()
     errors = [line for line in err.splitlines() if "error:" in line]
     assert code == status and len(errors) == 1 and "Traceback" not in err, err
