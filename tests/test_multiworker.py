@@ -6,38 +6,24 @@ Each test starts `tests/support/distributed_worker.py` twice, one process per wo
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
+from worker_pair import WORKER, free_ports
 
 pytestmark = pytest.mark.slow  # subprocess-heavy
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "distributed_worker.py")
 TIMEOUT_S = 900  # a hang guard only (measured 30-70 s per test on 2 shared cores, more under load): waits end on events
-
-
-def _free_ports(n):
-    sockets = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class Cluster:
     """Two worker processes of one TF_CONFIG cluster on loopback; results are read from their OUT.json files."""
 
     def __init__(self, tmp_path, options, per_worker_options=None, ports=None):
-        self.tmp_path, self.ports = tmp_path, ports or _free_ports(2)
+        self.tmp_path, self.ports = tmp_path, ports or free_ports(2)
         self.procs, self.outs, self.logs = [], [], []
         cluster = {"worker": [f"127.0.0.1:{p}" for p in self.ports]}
         for index in range(2):
@@ -155,7 +141,7 @@ def test_killed_worker_resumes_from_last_completed_epoch(tmp_path):
 
 
 def test_cli_trains_on_two_workers_and_only_the_chief_writes_the_run_folder(tmp_path):
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     run_dir = tmp_path / "run"
     args = [sys.executable, "-m", "keras_s2p", "train", "--strategy", "multiworker", "--run-dir", str(run_dir),
