@@ -13,6 +13,7 @@ import tensorflow as tf
 from keras_s2p import ConfigError
 from keras_s2p import distribute as dist
 from keras_s2p.compat import multiworker_fit
+from keras_s2p.models.style import ENCODER_LAYERS
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "distributed_worker.py")
 
@@ -189,3 +190,23 @@ def test_mirrored_two_replicas_match_single_device(tmp_path):
         assert result["mirrored"]["history"][name] == pytest.approx(value, rel=1e-3, abs=1e-6), name
     # Plain (per-replica) BatchNorm does not match: why generator_norm="sync_batch" exists.
     assert max(_relative_deviation(result, "mirrored_unsynced").values()) > 10 * TOLERANCE
+
+
+@pytest.mark.slow
+def test_mirrored_two_replicas_train_a_style_model_like_one_device(tmp_path):
+    """Issue 25: a style model (its encoder trained by the generator's optimizer, KL and latent losses) under
+    MirroredStrategy: every weight, the style encoder's included, updated, in sync across replicas and within
+    `TOLERANCE` of the single-device run; its losses finite and aggregated like one device's."""
+    result = _run_mirrored(tmp_path, {"steps": 2, "optimizer": "sgd", "norm": "sync_batch", "style_dim": 4})
+    assert result["replicas"] == 2 and result["mirrored"]["replica_spread"] == 0.0
+    deviations = _relative_deviation(result, "mirrored")
+    encoder = [key for key in deviations if key.split(":")[1].startswith(("style_conv", "style_mean", "style_log"))]
+    assert len(encoder) == 2 * (ENCODER_LAYERS + 2)  # its convolutions and 2 dense layers, kernel and bias
+    for key in encoder:
+        assert np.abs(np.asarray(result["mirrored"]["weights"][key]) - result["initial"][key]).max() > 0, key
+    worst = max(deviations, key=deviations.get)
+    assert deviations[worst] < TOLERANCE, (worst, deviations[worst])
+    history = result["mirrored"]["history"]
+    assert {"kl", "latent"} <= set(history) and all(np.isfinite(list(history.values())))
+    for name, value in result["single"]["history"].items():
+        assert history[name] == pytest.approx(value, rel=1e-3, abs=1e-6), name

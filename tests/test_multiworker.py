@@ -6,37 +6,24 @@ Each test starts `tests/support/distributed_worker.py` twice, one process per wo
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
+from worker_pair import WORKER, free_ports
 
 pytestmark = pytest.mark.slow  # subprocess-heavy
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "distributed_worker.py")
 TIMEOUT_S = 900  # a hang guard only (measured 30-70 s per test on 2 shared cores, more under load): waits end on events
-
-
-def _free_ports(n):
-    sockets = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class Cluster:
     """Two worker processes of one TF_CONFIG cluster on loopback; results are read from their OUT.json files."""
 
     def __init__(self, tmp_path, options, per_worker_options=None, ports=None):
-        self.tmp_path, self.ports = tmp_path, ports or _free_ports(2)
+        self.tmp_path, self.ports = tmp_path, ports or free_ports(2)
         self.procs, self.outs, self.logs = [], [], []
         cluster = {"worker": [f"127.0.0.1:{p}" for p in self.ports]}
         for index in range(2):
@@ -126,28 +113,6 @@ def test_unpatched_keras_still_fails(tmp_path, patch, symptom):
     assert any(symptom in e for e in failures), failures
 
 
-@pytest.mark.smoke
-def test_patched_fit_trains_gan_on_two_workers_and_only_chief_saves(tmp_path):
-    work_dir = tmp_path / "run"
-    work_dir.mkdir()
-    with Cluster(tmp_path, {"model": "gan", "epochs": 2, "work_dir": str(work_dir)}) as cluster:
-        codes = cluster.wait()
-        results = [cluster.result(0), cluster.result(1)]
-        assert codes == [0, 0], f"exit codes {codes}\n{cluster.log(0)}\n{cluster.log(1)}"
-    chief, other = results
-    assert chief["ok"] and other["ok"], (chief.get("traceback"), other.get("traceback"))
-    assert chief["patched"] and chief["is_chief"] and not other["is_chief"]
-    assert chief["replicas"] == other["replicas"] == 2
-    # 8 pairs in global batches of 4: 2 generator steps per epoch, the same on both workers.
-    assert chief["g_iterations"] == other["g_iterations"] == 4
-    assert len(chief["history"]["g_loss"]) == 2
-    for name, values in chief["history"].items():  # metrics are reduced across workers: identical logs
-        assert values == pytest.approx(other["history"][name], rel=1e-5), name
-    assert os.path.exists(chief["target"]) and chief["saved_to"] == chief["target"]
-    assert not os.path.exists(other["target"]) and not os.path.exists(other["saved_to"])
-    assert not os.path.exists(os.path.dirname(other["target"]))
-
-
 def test_killed_worker_resumes_from_last_completed_epoch(tmp_path):
     work_dir = tmp_path / "run"
     work_dir.mkdir()
@@ -167,7 +132,7 @@ def test_killed_worker_resumes_from_last_completed_epoch(tmp_path):
         results = [cluster.result(0), cluster.result(1)]
         assert codes == [0, 0], f"exit codes {codes}\n{cluster.log(0)}\n{cluster.log(1)}"
     for result, worker in zip(results, ("worker-0", "worker-1")):
-        assert result["ok"], result.get("traceback")
+        assert result["ok"] and result["patched"], result.get("traceback")  # make_strategy applied the fix
         assert result["initial_epoch"] == 1
         assert [e["epoch"] for e in _events(work_dir, worker)] == [0, 1, 2]
         # Both optimizers' state restored: 3 epochs x 2 steps in total (x critic_steps=2 for the critic).
@@ -176,7 +141,7 @@ def test_killed_worker_resumes_from_last_completed_epoch(tmp_path):
 
 
 def test_cli_trains_on_two_workers_and_only_the_chief_writes_the_run_folder(tmp_path):
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     run_dir = tmp_path / "run"
     args = [sys.executable, "-m", "keras_s2p", "train", "--strategy", "multiworker", "--run-dir", str(run_dir),
@@ -204,16 +169,30 @@ def test_cli_trains_on_two_workers_and_only_the_chief_writes_the_run_folder(tmp_
     assert not (worker / "model.keras").exists()
 
 
-def test_gan_fit_under_a_strategy_the_user_created(tmp_path):
+@pytest.mark.smoke
+def test_gan_fit_under_a_strategy_the_user_created_trains_a_style_model_and_only_the_chief_saves(tmp_path):
     """A MultiWorkerMirroredStrategy made with TensorFlow's own constructor (not make_strategy): compile applies
-    the Keras fix, and fit() trains on both workers."""
+    the Keras fix, and fit() trains a style model (issue 25) on both workers, in step; only the chief saves."""
     work_dir = tmp_path / "run"
     work_dir.mkdir()
-    with Cluster(tmp_path, {"model": "gan", "patch": False, "epochs": 1, "work_dir": str(work_dir)}) as cluster:
+    options = {"model": "gan", "patch": False, "epochs": 2, "work_dir": str(work_dir), "style_dim": 4}
+    with Cluster(tmp_path, options) as cluster:
         codes = cluster.wait()
         results = [cluster.result(0), cluster.result(1)]
         assert codes == [0, 0], f"exit codes {codes}\n{cluster.log(0)}\n{cluster.log(1)}"
+    chief, other = results
+    assert chief["ok"] and other["ok"], (chief.get("traceback"), other.get("traceback"))
     for result in results:
-        assert result["ok"], result.get("traceback")
         assert not result["patched"] and result["patched_after_fit"]  # not patched before the GAN was compiled
-        assert result["replicas"] == 2 and result["g_iterations"] == 2
+    assert chief["is_chief"] and not other["is_chief"]
+    assert chief["replicas"] == other["replicas"] == 2
+    # 8 pairs in global batches of 4: 2 generator steps per epoch, the same on both workers.
+    assert chief["g_iterations"] == other["g_iterations"] == 4
+    assert len(chief["history"]["g_loss"]) == 2 and np.isfinite(chief["history"]["kl"]).all()
+    for name, values in chief["history"].items():  # metrics are reduced across workers: identical logs
+        assert values == pytest.approx(other["history"][name], rel=1e-5), name
+    # The style encoder (trained by the generator's optimizer) moved, and identically on both workers.
+    assert chief["encoder_change"] > 0 and chief["encoder_digest"] == other["encoder_digest"]
+    assert os.path.exists(chief["target"]) and chief["saved_to"] == chief["target"]
+    assert not os.path.exists(other["target"]) and not os.path.exists(other["saved_to"])
+    assert not os.path.exists(os.path.dirname(other["target"]))

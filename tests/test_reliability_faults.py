@@ -3,9 +3,6 @@
 import csv
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -16,6 +13,7 @@ import tensorflow as tf
 
 import keras_s2p.atomic
 import keras_s2p.callbacks.checkpoints
+from cli_runner import assert_one_line_error, s2p
 from keras_s2p import runs
 from keras_s2p.callbacks import TerminateOnNaN, TrainingDivergedError, default_callbacks
 from keras_s2p.callbacks.checkpoints import BackupError
@@ -142,27 +140,19 @@ def test_partial_backup_without_a_previous_one_is_a_clear_error(two_epoch_run):
     truncate(backup / "latest.weights.h5")
     with pytest.raises(BackupError, match=r"latest\.weights\.h5 is damaged or partial.*delete .*backup to start"):
         train(run_dir=two_epoch_run, epochs=3, **TINY_RUN)
-    result = subprocess.run(
-        [sys.executable, "-m", "keras_s2p", "train", "--run-dir", str(two_epoch_run), "--epochs", "3",
-         "--image-size", "32", "--batch-size", "8", "--builtin-pairs", "24", "--validation-split", "8",
-         "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4", "--critic-steps", "1",
-         "--perceptual-weight", "0", "--precision", "float32", "--sample-every", "1", "--checkpoint-every", "1"],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "latest.weights.h5" in errors[0], result.stderr
+    result = s2p("train", "--run-dir", two_epoch_run, "--epochs", "3", "--image-size", "32", "--batch-size", "8",
+                 "--builtin-pairs", "24", "--validation-split", "8", "--base-filters", "4", "--res-blocks", "1",
+                 "--critic-filters", "4", "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
+                 "--sample-every", "1", "--checkpoint-every", "1")
+    assert_one_line_error(result, "latest.weights.h5")
 
 
 @pytest.mark.slow
 def test_unwritable_run_folder_fails_before_training(tmp_path):
     (tmp_path / "blocked").write_text("a file where the run folder should be")
     # A data folder that does not exist either: the run folder's error, not the data's, shows it is checked first.
-    result = subprocess.run([sys.executable, "-m", "keras_s2p", "train", str(tmp_path / "no-data"),
-                             "--run-dir", str(tmp_path / "blocked" / "r"), "--epochs", "1"],
-                            capture_output=True, text=True, timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "blocked/r is not writable" in errors[0], result.stderr
+    result = s2p("train", tmp_path / "no-data", "--run-dir", tmp_path / "blocked" / "r", "--epochs", "1")
+    assert_one_line_error(result, "blocked/r is not writable")
     assert "Epoch" not in result.stdout  # no model was trained
 
 
@@ -272,15 +262,11 @@ def test_terminate_on_nan_names_the_term_not_only_the_total():
 @pytest.mark.slow
 def test_huge_learning_rate_diverges_with_one_line_and_no_model_written(tmp_path):
     run_dir = tmp_path / "run"
-    result = subprocess.run(
-        [sys.executable, "-m", "keras_s2p", "train", "--run-dir", str(run_dir), "--epochs", "20",
-         "--image-size", "32", "--batch-size", "8", "--builtin-pairs", "24", "--validation-split", "8",
-         "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4", "--critic-steps", "1",
-         "--perceptual-weight", "0", "--precision", "float32", "--quiet", "--g-lr", "1e30", "--d-lr", "1e30"],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
-    errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "training diverged" in errors[0] and "epoch" in errors[0], result.stderr
+    result = s2p("train", "--run-dir", run_dir, "--epochs", "20", "--image-size", "32", "--batch-size", "8",
+                 "--builtin-pairs", "24", "--validation-split", "8", "--base-filters", "4", "--res-blocks", "1",
+                 "--critic-filters", "4", "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
+                 "--quiet", "--g-lr", "1e30", "--d-lr", "1e30")
+    assert_one_line_error(result, "training diverged", "epoch")
     assert not (run_dir / "model.keras").exists()
     backup = run_dir / "backup" / "latest.weights.h5"
     assert not backup.exists() or all_finite(backup)

@@ -2,15 +2,13 @@
 and loading never runs code from the file."""
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import keras
 import numpy as np
 import pytest
 
+from cli_runner import assert_one_line_error, s2p
 from keras_s2p.errors import S2PError
 from keras_s2p.model_file import load_generator
 from keras_s2p.models.gan import SketchToPhotoGAN
@@ -110,11 +108,6 @@ def test_other_keras_models_are_not_generators(tmp_path):
         load_generator(tmp_path / "grey.keras")
 
 
-def s2p(*args):
-    return subprocess.run([sys.executable, "-m", "keras_s2p", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-
-
 def test_commands_refuse_with_one_line(files, tmp_path):
     sketch = tmp_path / "s.png"
     keras.utils.save_img(sketch, np.zeros((32, 32, 3), "uint8"))
@@ -123,8 +116,6 @@ def test_commands_refuse_with_one_line(files, tmp_path):
         (s2p("export", "--model", files["mismatched"], "--output", tmp_path / "e.keras"), "do not match"),
         (s2p("evaluate", "--model", files["unknown"], tmp_path), "unknown class 'Trojan'"),
     ):
-        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
-        errors = [line for line in result.stderr.splitlines() if "error:" in line]
-        assert len(errors) == 1 and needle in errors[0], result.stderr
+        assert_one_line_error(result, needle)
     assert not files["marker"].exists()
     assert not (tmp_path / "o.png").exists() and not (tmp_path / "e.keras").exists()

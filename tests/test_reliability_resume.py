@@ -14,9 +14,10 @@ import pytest
 
 pytestmark = pytest.mark.slow  # subprocess-heavy
 
-# 200 built-in pairs, 8 held out, batch 8: 24 steps per epoch, long enough for a kill to land mid-epoch.
-STEPS = 24
-TRAIN = ["--image-size", "32", "--batch-size", "8", "--builtin-pairs", "200", "--validation-split", "8",
+# 72 built-in pairs, 8 held out, batch 8: 8 steps per epoch; the kill is event-driven (`kill_mid_epoch`) and lands
+# at the start of an epoch whatever the number of steps.
+STEPS = 8
+TRAIN = ["--image-size", "32", "--batch-size", "8", "--builtin-pairs", "72", "--validation-split", "8",
          "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4", "--critic-steps", "2",
          "--perceptual-weight", "0", "--precision", "float32", "--quiet", "--sample-every", "2",
          "--checkpoint-every", "2", "--deterministic",
@@ -125,8 +126,8 @@ def test_rerun_of_a_finished_run_with_more_epochs_continues_exactly(uninterrupte
 
 def test_color_hints_run_resumes_exactly_after_a_kill(tmp_path):
     # Training hints are drawn from a stateless seed of the generator's saved step count, so the resumed epoch
-    # draws the hints an uninterrupted run draws. 72 pairs (8 steps per epoch) keep it cheap.
-    hints = ["--color-hints", "--builtin-pairs", "72"]
+    # draws the hints an uninterrupted run draws.
+    hints = ["--color-hints"]
     whole = tmp_path / "whole"
     assert run(command(whole, 2, *hints)).returncode == 0
     killed = tmp_path / "killed"

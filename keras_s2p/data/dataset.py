@@ -29,7 +29,7 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
                    sketch_style=False, xdog_mix=0.0, shuffle=True, jitter=JITTER, drop_remainder=False, every=1,
                    side_by_side=None, strict=True, validate=True, cache="auto", shuffle_buffer=DEFAULT_SHUFFLE_BUFFER,
                    repeat=False, skip=0, worker=None, sketches_dir="sketches", photos_dir="photos",
-                   manifest="pairs.csv", suffix=None, prefix_map=None, match=None):
+                   manifest="pairs.csv", suffix=None, prefix_map=None, match=None, data_fingerprint=None):
     """Batches of (sketch, photo), float32 in [-1, 1], shape (B, S, S, 3), ready for `model.fit`.
 
     Images are decoded in parallel, resized to a square (aspect ratio not kept, as in pix2pix) and prefetched;
@@ -77,6 +77,8 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
             ``cache="disk"``) then reads this worker's own shards only (`PackSource.records`), with tf.distribute's
             own sharding off for it, and `skip` counts all workers' pairs. Default: tf.distribute shards the
             elements (every worker reads all files).
+        data_fingerprint: `fingerprint(pairs)` of a folder's or list's pairs when the caller has it already, so
+            the files are not hashed again (see `keras_s2p.data.run_data.data_loader`); computed here otherwise.
 
     Returns:
         a `tf.data.Dataset`, or `(train_ds, val_ds)` when `validation_split` is given.
@@ -116,7 +118,7 @@ def paired_dataset(source, image_size=128, batch_size=16, *, validation_split=No
             if side_by_side is None and all(s == p for s, p in pairs):
                 raise DataError(f"every pair in {where} uses one file for sketch and photo; name the sketch half: "
                                 f"--side-by-side left or right (side_by_side= in Python)")
-        data = _file_source(pairs, where, image_size, side_by_side, validate, cache, jitter)
+        data = _file_source(pairs, where, image_size, side_by_side, validate, cache, jitter, data_fingerprint)
 
     if not (isinstance(skip, (int, np.integer)) and skip >= 0):
         raise DataError(f"skip={skip!r} must be a whole number >= 0")
@@ -243,9 +245,10 @@ class _Slices:
         return tuple(to_uint8(x) for x in self._load(*element, size))
 
 
-def _file_source(pairs, where, image_size, side_by_side, validate, cache, jitter):
+def _file_source(pairs, where, image_size, side_by_side, validate, cache, jitter, data_fingerprint):
     """The pairs' files as a source: checked first (once per data fingerprint), packed first for cache='disk'."""
-    data_fingerprint = fingerprint(pairs) if validate or cache == "disk" else None
+    if data_fingerprint is None and (validate or cache == "disk"):
+        data_fingerprint = fingerprint(pairs)
     if validate and not checked_before(data_fingerprint):
         check_images([p for pair in pairs for p in pair], where, min_size=image_size,
                      half_width=side_by_side is not None)

@@ -12,16 +12,25 @@ from keras_s2p.models.precise_batch_norm import CALIBRATION_BATCHES
 
 
 def data_loader(data, side_by_side, builtin_pairs, split):
-    """``load(augment=..., shuffle=...) -> (datasets, fingerprint)`` for the run's data and split."""
+    """``load(augment=..., shuffle=...) -> (datasets, fingerprint)`` for the run's data and split.
+
+    A folder is paired and fingerprinted (every file hashed) once, at the first call; later calls (the calibration
+    sample's pipelines) and the remembered up-front check reuse both.
+    """
+    found = {}
+
     def load(**options):
         if data is None:
             return (builtin_dataset(num_pairs=builtin_pairs, **split, **options),
                     f"builtin:{builtin_pairs}:{split['image_size']}:{split['seed']}")
         if is_pack(data):  # checked and fingerprinted when packed
             return paired_dataset(data, **split, **options), read_manifest(data)["fingerprint"]
-        pairs = find_pairs(data, side_by_side=side_by_side)
-        return (paired_dataset(pairs, side_by_side=side_by_side, **split, **options),
-                fingerprint(pairs))
+        if not found:
+            found["pairs"] = find_pairs(data, side_by_side=side_by_side)
+            found["fingerprint"] = fingerprint(found["pairs"])
+        return (paired_dataset(found["pairs"], side_by_side=side_by_side, data_fingerprint=found["fingerprint"],
+                               **split, **options),
+                found["fingerprint"])
 
     return load
 

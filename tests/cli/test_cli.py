@@ -2,13 +2,11 @@
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from cli_runner import assert_one_line_error, main_one_line_error, s2p
 from keras_s2p.data import builtin_pairs, load_image, save_image
 from keras_s2p.presets import preset
 
@@ -17,21 +15,6 @@ pytestmark = pytest.mark.slow  # every test runs the s2p command line in a subpr
 TINY_TRAIN = ["--image-size", "32", "--batch-size", "8", "--builtin-pairs", "40", "--validation-split", "8",
               "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4", "--critic-steps", "1",
               "--perceptual-weight", "0", "--precision", "float32", "--quiet"]
-
-
-def s2p(*args, cwd=None):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "keras_s2p", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
-
-
-def assert_one_line_error(result, *needles):
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1, result.stderr
-    for needle in needles:
-        assert needle in errors[0]
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +153,9 @@ def test_sketchify_makes_a_trainable_folder(sketch_folder, tmp_path):
         (["draw", "--model", "/no/model.keras", "--port", "70000"], ["--port 70000"]),
     ],
 )
-def test_user_mistakes_are_one_line_errors(args, needles, tmp_path):
-    assert_one_line_error(s2p(*args, cwd=tmp_path), *needles)
+def test_user_mistakes_are_one_line_errors(args, needles, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # in this process: TensorFlow is imported once, not per case
+    main_one_line_error(capsys, args, *needles)
 
 
 def test_missing_vgg_weights_warn_or_fail(tmp_path):
@@ -228,8 +212,7 @@ def test_presets_fill_unset_options_only():
 
 
 def test_unknown_preset_is_refused():
-    result = s2p("train", "--preset", "nope")
-    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+    assert_one_line_error(s2p("train", "--preset", "nope"), "invalid choice: 'nope'", status=2)
 
 
 def test_evaluate_fid_with_local_inception_weights_else_skipped(trained_run, sketch_folder, tmp_path, monkeypatch):
@@ -287,9 +270,7 @@ def test_critic_scales_and_attention_flags_reach_the_model(tmp_path):
 
 
 def test_bad_critic_scales_is_a_one_line_error():
-    result = s2p("train", "--critic-scales", "4")
-    errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert result.returncode == 2 and len(errors) == 1 and "--critic-scales: invalid choice: 4" in errors[0]
+    assert_one_line_error(s2p("train", "--critic-scales", "4"), "--critic-scales: invalid choice: 4", status=2)
 
 
 def test_generate_with_sketch_and_its_old_spelling(capsys):

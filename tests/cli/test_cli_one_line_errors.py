@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_runner import main_one_line_error as one_line_error
 from keras_s2p import build_generator
-from keras_s2p.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +31,6 @@ def blocker(tmp_path):
 def sketch(path, size=32):
     Image.fromarray(np.full((size, size, 3), 200, np.uint8)).save(path)
     return path
-
-
-def one_line_error(capsys, argv, *needles):
-    """Run ``s2p argv``: exit status 1 and one ``error:`` line naming every needle; returns stdout."""
-    status = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    errors = [line for line in err.splitlines() if "error:" in line]
-    assert status == 1 and len(errors) == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert str(needle) in errors[0], errors[0]
-    return out, errors[0]
 
 
 @pytest.mark.parametrize("format, name", [("saved_model", "x"), ("keras", "x.keras"), ("tflite", "x.tflite")])

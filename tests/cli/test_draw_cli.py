@@ -26,8 +26,11 @@ def test_draw_serves_until_interrupted(tmp_path, style_dim):
         build_generator(image_size=32, base_filters=4, num_res_blocks=1).save(tmp_path / "model.keras")
     command = [sys.executable, "-m", "keras_s2p", "draw", "--model", str(tmp_path / "model.keras"),
                "--image-size", "32", "--port", "0"]
+    # SIGINT as a terminal delivers it: a shell starts background jobs (pytest ... &) with SIGINT ignored, which
+    # the child would inherit, and Python then never raises KeyboardInterrupt.
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+                              env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = server.stdout.readline()
         assert "open http://127.0.0.1:" in line, line + server.stderr.read()

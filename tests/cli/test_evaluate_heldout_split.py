@@ -2,27 +2,19 @@
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from cli_runner import run_main
 from keras_s2p.data import builtin_pairs, save_image
 
-pytestmark = pytest.mark.slow  # runs the s2p command line in subprocesses
+pytestmark = pytest.mark.slow  # trains through the command line
 
 PAIRS, HELD, SEED = 10, 3, 5
 TINY = ["--image-size", "32", "--batch-size", "8", "--base-filters", "4", "--res-blocks", "1",
         "--critic-filters", "4", "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
         "--quiet", "--lr-decay-epochs", "0"]
-
-
-def s2p(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "keras_s2p", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=600)
 
 
 def test_evaluate_scores_the_pairs_train_held_out(tmp_path):
@@ -33,11 +25,9 @@ def test_evaluate_scores_the_pairs_train_held_out(tmp_path):
         save_image(photo, folder / "photos" / f"p{i:02d}.png")
     split = ["--validation-split", HELD, "--seed", SEED]
     run_dir = tmp_path / "run"
-    trained = s2p("train", folder, "--run-dir", run_dir, "--epochs", "1", *split, *TINY)
-    assert trained.returncode == 0, trained.stderr
+    assert run_main("train", folder, "--run-dir", run_dir, "--epochs", "1", *split, *TINY) == 0
     out = tmp_path / "scores.json"
-    result = s2p("evaluate", "--model", run_dir / "generator.keras", folder, *split, "--output", out)
-    assert result.returncode == 0, result.stderr
+    assert run_main("evaluate", "--model", run_dir / "generator.keras", folder, *split, "--output", out) == 0
     scores = json.loads(out.read_text())
 
     # Training's own validation of its final weights (history.csv, last row) ran on the pairs it held out.

@@ -4,7 +4,6 @@ Whatever arrives, the answer is a 200, or a 4xx, 503 or 505 (an HTTP version the
 is one line; the server answers a normal photo request right after; and its resident memory stays bounded.
 """
 
-import socket
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from draw_http import BOUNDARY, MULTIPART, form, image_bytes, post_photo, resident_mib, sketch_png
+from draw_http import BOUNDARY, MULTIPART, exchange, form, image_bytes, post_photo, resident_mib, sketch_png
 from keras_s2p import build_generator
 
 SIZE = 32
@@ -78,12 +77,7 @@ def raw_request(r):
 
 def answers(server, raw):
     """Every answer the server sends to `raw` (the client then half-closes), as (status, head, body)."""
-    with socket.create_connection(server.server_address[:2], timeout=60) as connection:
-        connection.sendall(raw)
-        connection.shutdown(socket.SHUT_WR)
-        data = b""
-        while chunk := connection.recv(65536):
-            data += chunk
+    data = exchange(server, raw, timeout=60, half_close=True)
     found = []
     while data:
         head, separator, rest = data.partition(b"\r\n\r\n")

@@ -1,7 +1,6 @@
 """The ``s2p draw`` server: photos equal the generator's, and bad input never takes it down."""
 
 import json
-import socket
 import struct
 import threading
 import zlib
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 
 from draw_browser import decode_png
-from draw_http import BOUNDARY, assert_one_line, form, png_bytes, post_photo, request, sketch_png
+from draw_http import BOUNDARY, assert_one_line, exchange, form, png_bytes, post_photo, request, sketch_png
 from keras_s2p import build_generator
 from keras_s2p.draw.form import parse_form
 from tiny_settings import hint_generator, with_random_batch_norm
@@ -115,12 +114,7 @@ def test_a_50_mb_body_gets_413(server):
     ids=["request-line", "no-length", "negative-length", "chunked", "get-404", "post-404", "method"],
 )
 def test_malformed_requests_get_a_one_line_error(server, raw, status, needle):
-    with socket.create_connection(server.server_address[:2], timeout=30) as connection:
-        connection.sendall(raw)
-        connection.shutdown(socket.SHUT_WR)
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
+    answer = exchange(server, raw, half_close=True)
     head, _, body = answer.partition(b"\r\n\r\n")
     if status != 400:  # a request line that cannot be parsed gets no status line back (HTTP/0.9 style)
         assert head.split(b" ")[1] == str(status).encode(), answer

@@ -4,13 +4,15 @@ Distributed setups must be configured before TensorFlow initialises its devices 
 a fresh process:
 
     python tests/support/distributed_worker.py mirrored OUT.json OPTIONS_JSON
-        2 logical CPU devices; trains the same tiny GAN from the same initial weights on the same global batches
-        once under MirroredStrategy (2 replicas) and once on one device; writes both results.
+        2 logical CPU devices; trains the same tiny GAN (OPTIONS_JSON: "style_dim", "norm", "optimizer", "steps",
+        ...) from the same initial weights on the same global batches once under MirroredStrategy (2 replicas) and
+        once on one device; writes both results.
 
     TF_CONFIG=... python tests/support/distributed_worker.py multiworker OUT.json OPTIONS_JSON
         one worker of a MultiWorkerMirroredStrategy cluster; OPTIONS_JSON: {"model": "dense"|"gan",
-        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null}. "patch": false creates the
-        strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then applies the fix).
+        "patch": bool, "epochs": int, "work_dir": str, "die_after_epoch": int|null, "style_dim": int}. "patch":
+        false creates the strategy with TensorFlow's constructor and applies nothing (SketchToPhotoGAN.compile then
+        applies the fix).
 
     TF_CONFIG=... python tests/distributed_worker.py shards OUT.json '{"pack": FOLDER}'
         one worker of a MultiWorkerMirroredStrategy cluster; iterates one epoch of the pack's training data as
@@ -57,17 +59,27 @@ def write(path, result):
 
 
 # ------------------------------------------------------------------------------------------------- mirrored
-class _ConstantAlphaTF:
-    """Stands in for `tf` inside keras_s2p.losses: gradient-penalty interpolation weights become a constant.
+class _ConstantRandomTF:
+    """Stands in for `tf` inside keras_s2p.losses and keras_s2p.models.gan: the gradient-penalty interpolation
+    weights (stateless uniform) and a style model's code noise and random codes (stateless normal) become constants.
 
-    The weights are the only randomness in the GAN's train_step. Drawn per replica they cannot match a single
-    device's draw, so the exactness test fixes them; the penalty is still computed per sample on each replica.
+    They are the only randomness in the GAN's train_step. Drawn per replica they cannot match a single device's
+    draw, so the exactness test fixes them; the penalty and the codes are still computed per sample on each replica.
     """
 
-    class random:  # noqa: N801 - mimics the tf.random module
+    class _Random:
         @staticmethod
         def stateless_uniform(shape, seed, minval=0.0, maxval=1.0, dtype=tf.float32, name=None):
             return tf.fill(shape, tf.constant(0.37, dtype))
+
+        @staticmethod
+        def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=tf.float32, name=None, alg="auto_select"):
+            return tf.fill(shape, tf.constant(0.3, dtype))
+
+        def __getattr__(self, name):
+            return getattr(tf.random, name)
+
+    random = _Random()
 
     def __getattr__(self, name):
         return getattr(tf, name)
@@ -79,13 +91,15 @@ def run_mirrored(options):
     import keras
 
     import keras_s2p.losses
+    import keras_s2p.models.gan
     from keras_s2p import SketchToPhotoGAN
     from keras_s2p.distribute import make_strategy
 
-    keras_s2p.losses.tf = _ConstantAlphaTF()
+    keras_s2p.losses.tf = keras_s2p.models.gan.tf = _ConstantRandomTF()
     keras.utils.set_random_seed(1)
     steps, global_batch = options.get("steps", 3), 4
-    kwargs = {**TINY, "generator_norm": options.get("norm", "sync_batch"), "gp_weight": options.get("gp_weight", 10.0)}
+    kwargs = {**TINY, "generator_norm": options.get("norm", "sync_batch"), "gp_weight": options.get("gp_weight", 10.0),
+              "style_dim": options.get("style_dim", 0)}
     optimizer = options.get("optimizer", "sgd")
 
     def optimizers():
@@ -120,6 +134,9 @@ def run_mirrored(options):
             "weights": {f"{i}:{w.path}": keras.ops.convert_to_numpy(w.value).tolist()
                         for i, w in enumerate(gan.weights)},
             "g_iterations": int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations.value)),
+            # max |replica 0 - replica 1| over every weight's elements: 0 when the all-reduce kept them in sync
+            "replica_spread": max(float(np.abs(values[0] - values[-1]).max()) for values in (
+                [v.numpy() for v in strat.experimental_local_results(w.value)] for w in gan.weights)),
         }
     return results
 
@@ -182,8 +199,10 @@ def run_multiworker(options):
                 os._exit(3)  # simulated crash, after BackupAndRestore saved this epoch
 
     with strategy.scope():
-        gan = SketchToPhotoGAN(**{**TINY, "generator_norm": "sync_batch"})
+        gan = SketchToPhotoGAN(**{**TINY, "generator_norm": "sync_batch", "style_dim": options.get("style_dim", 0)})
         gan.compile()
+    encoder = gan.style_encoder.weights if gan.style_encoder else []
+    encoder_before = [w.numpy() for w in encoder]
     dataset = shard_per_worker(tf.data.Dataset.from_tensor_slices(random_pairs(8)).batch(4))
     backup = keras.callbacks.BackupAndRestore(worker_dir(os.path.join(work_dir, "backup"), strategy))
     start = time.monotonic()
@@ -192,6 +211,9 @@ def run_multiworker(options):
     result["history"] = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     result["g_iterations"] = int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations.value))
     result["d_iterations"] = int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations.value))
+    if encoder:  # how far the style encoder moved, and a digest of its weights to compare across workers
+        result["encoder_change"] = max(float(np.abs(w.numpy() - b).max()) for w, b in zip(encoder, encoder_before))
+        result["encoder_digest"] = [float(np.asarray(w.numpy(), np.float64).sum()) for w in encoder]
     result["patched_after_fit"] = multiworker_fit.is_applied()
     target = os.path.join(work_dir, f"out-{worker_id(strategy)}", "generator.keras")
     with chief_path(target, strategy) as path:

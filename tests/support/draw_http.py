@@ -62,10 +62,13 @@ def photo_request(sketch):
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-def exchange(server, raw, timeout=30):
-    """Send `raw` on a new connection and read until the server closes it; returns everything it sent."""
+def exchange(server, raw, timeout=30, half_close=False):
+    """Send `raw` on a new connection (then end the sending side if `half_close`) and read until the server closes
+    it; returns everything it sent."""
     with socket.create_connection(server.server_address[:2], timeout=timeout) as connection:
         connection.sendall(raw)
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
