@@ -32,6 +32,7 @@ Every format runs in float32, whatever precision the model was trained in: a mix
 in float32 with the same weights first (`float32_generator`).
 """
 
+import logging
 from pathlib import Path
 
 import keras
@@ -65,10 +66,23 @@ def float32_generator(generator):
     return copy
 
 
+def _not_the_trackable_obj_advice(record):
+    return not record.getMessage().startswith("Please consider providing the trackable_obj argument")
+
+
 def _tflite_bytes(function, quantize):
     # No trackable object: given one, TF 2.21's converter keeps the weights of some models (a single convolution,
-    # tiny_settings.hint_generator) as resource variables it never initialises; without, it freezes them all.
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
+    # tiny_settings.hint_generator) as resource variables it never initialises; without, it freezes them all. So
+    # its advice to give one (an absl WARNING on every conversion) is dropped.
+    absl = logging.getLogger("absl")
+    absl.addFilter(_not_the_trackable_obj_advice)
+    try:
+        return _convert(tf.lite.TFLiteConverter.from_concrete_functions([function]), quantize)
+    finally:
+        absl.removeFilter(_not_the_trackable_obj_advice)
+
+
+def _convert(converter, quantize):
     if quantize is not None:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]  # alone: dynamic-range int8 weights
         if quantize == "float16":

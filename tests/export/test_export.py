@@ -4,6 +4,8 @@ Tolerances: float outputs within 1e-5 (SavedModel ``serve_float``, reloaded ``.k
 1 level of 255 (float differences of ~1e-6 can flip a rounding); quantised TFLite within `QUANTISED_LEVELS`.
 """
 
+import logging
+
 import keras
 import numpy as np
 import pytest
@@ -96,9 +98,10 @@ def _tflite_photos(path, image):
     return interpreter.get_tensor(out["index"]).astype("float32")
 
 
-def test_tflite_export(gan, images, tmp_path):
+def test_tflite_export(gan, images, tmp_path, caplog):
     path = export_model(gan, tmp_path / "generator.tflite", format="tflite")
     np.testing.assert_allclose(_tflite_photos(path, images[:1]), _expected_uint8(gan, images[:1]), atol=1)
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]  # a clean terminal
 
 
 def test_tflite_freezes_every_weight(tmp_path):
