@@ -128,7 +128,7 @@ def run_one(train_dir, held_pairs, settings, run_dir, seed, side_by_side):
 
 def summarise(record, names):
     """Per candidate: mean ± sd of each metric over the folds all candidates finished, and the paired difference
-    from the first candidate (mean ± sd, folds won)."""
+    from the first candidate (mean ± sd, folds won); summed CPU and wall seconds, and the load average's range."""
     from keras_s2p.metrics import EVAL_METRICS
 
     done = [f for f in record["folds"] if all(n in f["results"] for n in names)]
@@ -142,10 +142,20 @@ def summarise(record, names):
             entry[metric] = _mean_sd(values)
             if name != names[0]:
                 entry[f"{metric}_diff"] = dict(_mean_sd(values - base), wins=int(better.sum()))
-        entry["cpu_s"] = float(sum(f["results"][name]["cpu_s"] for f in done))
-        entry["wall_s"] = float(sum(f["results"][name]["wall_s"] for f in done))
+        runs = [f["results"][name] for f in done]
+        entry["cpu_s"] = float(sum(r["cpu_s"] for r in runs))
+        entry["wall_s"] = float(sum(r["wall_s"] for r in runs))
+        loads = [r[k] for r in runs for k in ("load_before", "load_after")]
+        entry["load"] = [min(loads, default=float("nan")), max(loads, default=float("nan"))]
         summary[name] = entry
     return summary
+
+
+def _save(record, names, path):
+    from keras_s2p.atomic import atomic_write_text
+
+    record["summary"] = summarise(record, names)
+    atomic_write_text(path, json.dumps(record, indent=1) + "\n")
 
 
 def _mean_sd(values):
@@ -166,7 +176,8 @@ def print_summary(summary, names, folds):
     for name in names:
         entry = summary[name]
         scores = "  ".join(f"{m} {entry[m]['mean']:.4f} ± {entry[m]['sd']:.4f}" for m in EVAL_METRICS)
-        print(f"{name:>14}: {scores}  (CPU {entry['cpu_s'] / 60:.1f} min, wall {entry['wall_s'] / 60:.1f} min)")
+        print(f"{name:>14}: {scores}  (CPU {entry['cpu_s'] / 60:.1f} min, wall {entry['wall_s'] / 60:.1f} min, "
+              f"load average {entry['load'][0]:.1f}-{entry['load'][1]:.1f})")
         if name != names[0]:
             diffs = "  ".join(f"{m} {entry[m + '_diff']['mean']:+.4f} ± {entry[m + '_diff']['sd']:.4f} "
                               f"(wins {entry[m + '_diff']['wins']}/{summary['folds_done']})" for m in EVAL_METRICS)
@@ -188,7 +199,6 @@ def main(argv=None):
     parser.add_argument("--limit-pairs", type=int, default=None, help="use only the first N pairs (smoke runs)")
     args = parser.parse_args(argv)
 
-    from keras_s2p.atomic import atomic_write_text
     from keras_s2p.data import find_pairs
     from keras_s2p.errors import S2PError
 
@@ -230,8 +240,8 @@ def main(argv=None):
                   f"PSNR {scores['psnr']:.2f}  L1 {scores['l1']:.4f}  CPU {scores['cpu_s']:.0f} s  wall "
                   f"{scores['wall_s']:.0f} s  load {scores['load_before']:.1f} -> {scores['load_after']:.1f}",
                   flush=True)
-            record["summary"] = summarise(record, names)
-            atomic_write_text(path, json.dumps(record, indent=1) + "\n")
+            _save(record, names, path)
+    _save(record, names, path)
     print_summary(record["summary"], names, args.folds)
     print(f"wrote {path}")
 
