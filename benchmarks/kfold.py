@@ -20,6 +20,7 @@ A candidate is ``NAME:preset=P,KEY=VALUE,...``: a preset (`keras_s2p.presets`; d
 
 import argparse
 import ast
+import hashlib
 import json
 import os
 import re
@@ -185,6 +186,8 @@ def print_summary(summary, names, folds):
 
 
 def main(argv=None):
+    from keras_s2p.cli.options import positive_int
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", metavar="DATA", help="paired data folder (see keras_s2p.data.find_pairs)")
@@ -194,9 +197,10 @@ def main(argv=None):
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0, help="fold permutation and training seed")
     parser.add_argument("--side-by-side", choices=("left", "right"), default=None, help="the sketch half")
-    parser.add_argument("--epochs", type=int, default=None, help="override every candidate's epochs")
-    parser.add_argument("--image-size", type=int, default=None, help="override every candidate's image_size")
-    parser.add_argument("--limit-pairs", type=int, default=None, help="use only the first N pairs (smoke runs)")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="override every candidate's epochs")
+    parser.add_argument("--image-size", type=positive_int, default=None, help="override every candidate's image_size")
+    parser.add_argument("--limit-pairs", type=positive_int, default=None, metavar="N",
+                        help="use N of the pairs, a seeded sample (short runs)")
     args = parser.parse_args(argv)
 
     from keras_s2p.data import find_pairs
@@ -210,14 +214,16 @@ def main(argv=None):
             settings.update({k: v for k, v in (("epochs", args.epochs), ("image_size", args.image_size))
                              if v is not None})
         pairs = [tuple(map(str, p)) for p in find_pairs(args.data, side_by_side=args.side_by_side)]
-        pairs = pairs[:args.limit_pairs] if args.limit_pairs else pairs
+        if args.limit_pairs:  # a seeded sample, in data order: not the first N, which may all be one kind
+            sample = np.random.RandomState(args.seed).permutation(len(pairs))[:args.limit_pairs]
+            pairs = [pairs[i] for i in sorted(sample)]
         folds = fold_indices(len(pairs), args.folds, args.seed)
     except (ValueError, S2PError) as error:
         parser.error(str(error))
 
     out = Path(args.out)
     spec = dict(data=os.path.abspath(args.data), side_by_side=args.side_by_side, folds=args.folds, seed=args.seed,
-                pairs=len(pairs), candidates=candidates)
+                pairs=len(pairs), pairs_sha1=hashlib.sha1(repr(pairs).encode()).hexdigest(), candidates=candidates)
     path = out / "kfold.json"
     record = json.loads(path.read_text()) if path.is_file() else {"spec": spec, "folds": []}
     if json.loads(json.dumps(spec)) != record["spec"]:
