@@ -63,8 +63,9 @@ def parse_candidate(text):
 
     Raises:
         ValueError: no name, a part that is not KEY=VALUE, a value that is not a Python literal, an unknown
-            preset, or a key the folds decide.
+            preset or option, a value `train` refuses, or a key the folds decide.
     """
+    from keras_s2p.errors import S2PError
     from keras_s2p.presets import preset
 
     name, _, spec = text.partition(":")
@@ -85,9 +86,26 @@ def parse_candidate(text):
         raise ValueError(f"--candidate {text!r}: {', '.join(decided)} is decided by the folds (use --seed)")
     try:
         settings = dict(preset(overrides.pop("preset", "default")), **overrides)
-    except Exception as error:  # ConfigError naming the preset
+        _check(settings)
+    except S2PError as error:  # ConfigError naming the preset or the option
         raise ValueError(f"--candidate {text!r}: {error}") from None
     return name.strip(), settings
+
+
+def _check(settings):
+    """Unknown options and values `train` would refuse, found before hours of training rather than after."""
+    import inspect
+
+    from keras_s2p.errors import ConfigError
+    from keras_s2p.models.gan_options import MODEL_DEFAULTS, MODEL_OPTIONS
+    from keras_s2p.options import TRAINING_DEFAULTS, TRAINING_OPTIONS, check
+    from keras_s2p.training import train
+
+    unknown = sorted(set(settings) - set(inspect.signature(train).parameters) - set(MODEL_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"unknown option(s) {', '.join(unknown)} (train() arguments and model options)")
+    for options, defaults in ((MODEL_OPTIONS, MODEL_DEFAULTS), (TRAINING_OPTIONS, TRAINING_DEFAULTS)):
+        check(options, dict(defaults, **{k: v for k, v in settings.items() if k in defaults}))
 
 
 def fold_data(pairs, keep, folder, side_by_side):

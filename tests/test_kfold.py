@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from keras_s2p.data import find_pairs
+from keras_s2p.presets import PRESETS
 
 _SPEC = importlib.util.spec_from_file_location("kfold", Path(__file__).parents[1] / "benchmarks" / "kfold.py")
 kfold = importlib.util.module_from_spec(_SPEC)
@@ -36,7 +37,7 @@ def test_candidate_is_a_preset_plus_literal_overrides():
     assert name == "short"
     assert settings["lr_decay_epochs"] == 0.3 and settings["augment"] is False
     assert settings["batch_size"] == 4  # from the faces preset
-    assert kfold.parse_candidate("t:kernel=(3, 3),epochs=2")[1] == {"kernel": (3, 3), "epochs": 2}
+    assert kfold.parse_candidate("t:style_dim=8,epochs=2")[1] == {"style_dim": 8, "epochs": 2}
 
 
 @pytest.mark.parametrize("text, message", [
@@ -45,6 +46,8 @@ def test_candidate_is_a_preset_plus_literal_overrides():
     ("a:epochs=two", "epochs=two is not a Python literal"),
     ("a:epochs", "'epochs' is not KEY=VALUE"),
     ("a:validation_split=0.2", "validation_split is decided by the folds"),
+    ("a:critic_step=2", "unknown option.s. critic_step"),
+    ("a:critic_steps=0", "critic_steps=0 must be"),
 ])
 def test_bad_candidate_names_the_problem(text, message):
     with pytest.raises(ValueError, match=message):
@@ -111,3 +114,8 @@ def test_candidates_share_folds_and_seed_run_interleaved_and_resume(tmp_path, mo
     with pytest.raises(SystemExit):
         kfold.main([*argv[:-1], "b:preset=faces,lr_decay_epochs=0.1"])
     assert "holds another comparison" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_is_a_valid_candidate(name):
+    assert kfold.parse_candidate(f"c:preset={name}")[0] == "c"
