@@ -20,6 +20,7 @@ A candidate is ``NAME:preset=P,KEY=VALUE,...``: a preset (`keras_s2p.presets`; d
 
 import argparse
 import ast
+import csv
 import hashlib
 import json
 import os
@@ -118,8 +119,10 @@ def fold_data(pairs, keep, folder, side_by_side):
             if not link.is_symlink():
                 link.symlink_to(os.path.abspath(pairs[i][0]))
         return folder
-    rows = ["sketch,photo"] + [",".join(os.path.relpath(os.path.abspath(p), folder) for p in pairs[i]) for i in keep]
-    (folder / "pairs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with open(folder / "pairs.csv", "w", newline="", encoding="utf-8") as f:
+        rows = csv.writer(f)
+        rows.writerow(("sketch", "photo"))
+        rows.writerows([os.path.relpath(os.path.abspath(p), folder) for p in pairs[i]] for i in keep)
     return folder
 
 
@@ -236,7 +239,8 @@ def main(argv=None):
             sample = np.random.RandomState(args.seed).permutation(len(pairs))[:args.limit_pairs]
             pairs = [pairs[i] for i in sorted(sample)]
         folds = fold_indices(len(pairs), args.folds, args.seed)
-    except (ValueError, S2PError) as error:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+    except (ValueError, OSError, S2PError) as error:
         parser.error(str(error))
 
     out = Path(args.out)
@@ -248,6 +252,18 @@ def main(argv=None):
         parser.error(f"{path} holds another comparison (its spec differs); use another OUT")
     names = list(candidates)
     print(f"{len(pairs)} pairs, {args.folds} folds (seed {args.seed}), candidates: {', '.join(names)}")
+    try:
+        _run_folds(record, folds, pairs, candidates, out, args)
+    except S2PError as error:  # bad data found while training: one line, the finished runs are kept
+        sys.exit(f"kfold.py: error: {error}")
+    _save(record, names, path)
+    print_summary(record["summary"], names, args.folds)
+    print(f"wrote {path}")
+
+
+def _run_folds(record, folds, pairs, candidates, out, args):
+    """Every (fold, candidate) not in `record` yet, interleaved fold by fold; `record` saved after each."""
+    names = list(candidates)
     for i, held in enumerate(folds):
         if i == len(record["folds"]):
             record["folds"].append({"fold": i, "held_out": [pairs[j][1] for j in held], "results": {}})
@@ -264,10 +280,7 @@ def main(argv=None):
                   f"PSNR {scores['psnr']:.2f}  L1 {scores['l1']:.4f}  CPU {scores['cpu_s']:.0f} s  wall "
                   f"{scores['wall_s']:.0f} s  load {scores['load_before']:.1f} -> {scores['load_after']:.1f}",
                   flush=True)
-            _save(record, names, path)
-    _save(record, names, path)
-    print_summary(record["summary"], names, args.folds)
-    print(f"wrote {path}")
+            _save(record, names, out / "kfold.json")
 
 
 if __name__ == "__main__":

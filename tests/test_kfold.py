@@ -119,3 +119,19 @@ def test_candidates_share_folds_and_seed_run_interleaved_and_resume(tmp_path, mo
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_is_a_valid_candidate(name):
     assert kfold.parse_candidate(f"c:preset={name}")[0] == "c"
+
+
+def test_bad_data_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    from keras_s2p.errors import DataError
+
+    with pytest.raises(SystemExit):
+        kfold.main([str(tmp_path / "nowhere"), str(tmp_path / "out"), "--candidate", "a:preset=faces"])
+    assert "data folder not found" in capsys.readouterr().err
+    _pairs_folder(tmp_path / "data", 4)
+
+    def unreadable(*args):
+        raise DataError("cannot decode data/s/0.png")
+
+    monkeypatch.setattr(kfold, "run_one", unreadable)
+    with pytest.raises(SystemExit, match="kfold.py: error: cannot decode data/s/0.png"):
+        kfold.main([str(tmp_path / "data"), str(tmp_path / "out"), "--folds", "2", "--candidate", "a:preset=faces"])
