@@ -13,7 +13,7 @@ import tensorflow as tf
 
 import keras_s2p.atomic
 import keras_s2p.callbacks.checkpoints
-from cli_runner import assert_one_line_error, s2p
+from cli_runner import main_one_line_error
 from keras_s2p import runs
 from keras_s2p.callbacks import TerminateOnNaN, TrainingDivergedError, default_callbacks
 from keras_s2p.callbacks.checkpoints import BackupError
@@ -134,26 +134,27 @@ def test_missing_latest_backup_falls_back_too(two_epoch_run):
 
 
 @pytest.mark.slow
-def test_partial_backup_without_a_previous_one_is_a_clear_error(two_epoch_run):
+def test_partial_backup_without_a_previous_one_is_a_clear_error(two_epoch_run, capsys):
     backup = two_epoch_run / "backup"
     (backup / "latest.weights.h5.bkp").unlink()
     truncate(backup / "latest.weights.h5")
     with pytest.raises(BackupError, match=r"latest\.weights\.h5 is damaged or partial.*delete .*backup to start"):
         train(run_dir=two_epoch_run, epochs=3, **TINY_RUN)
-    result = s2p("train", "--run-dir", two_epoch_run, "--epochs", "3", "--image-size", "32", "--batch-size", "8",
-                 "--builtin-pairs", "24", "--validation-split", "8", "--base-filters", "4", "--res-blocks", "1",
-                 "--critic-filters", "4", "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
-                 "--sample-every", "1", "--checkpoint-every", "1")
-    assert_one_line_error(result, "latest.weights.h5")
+    # The command line (in this process) says it in one line.
+    main_one_line_error(capsys, ["train", "--run-dir", two_epoch_run, "--epochs", "3", "--image-size", "32",
+                                 "--batch-size", "8", "--builtin-pairs", "24", "--validation-split", "8",
+                                 "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4",
+                                 "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
+                                 "--sample-every", "1", "--checkpoint-every", "1"], "latest.weights.h5")
 
 
 @pytest.mark.slow
-def test_unwritable_run_folder_fails_before_training(tmp_path):
+def test_unwritable_run_folder_fails_before_training(tmp_path, capsys):
     (tmp_path / "blocked").write_text("a file where the run folder should be")
     # A data folder that does not exist either: the run folder's error, not the data's, shows it is checked first.
-    result = s2p("train", tmp_path / "no-data", "--run-dir", tmp_path / "blocked" / "r", "--epochs", "1")
-    assert_one_line_error(result, "blocked/r is not writable")
-    assert "Epoch" not in result.stdout  # no model was trained
+    out, _ = main_one_line_error(capsys, ["train", tmp_path / "no-data", "--run-dir", tmp_path / "blocked" / "r",
+                                          "--epochs", "1"], "blocked/r is not writable")
+    assert "Epoch" not in out  # no model was trained
 
 
 def test_full_disk_fails_before_any_data_or_model(tmp_path, monkeypatch):
@@ -260,13 +261,13 @@ def test_terminate_on_nan_names_the_term_not_only_the_total():
 
 
 @pytest.mark.slow
-def test_huge_learning_rate_diverges_with_one_line_and_no_model_written(tmp_path):
+def test_huge_learning_rate_diverges_with_one_line_and_no_model_written(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    result = s2p("train", "--run-dir", run_dir, "--epochs", "20", "--image-size", "32", "--batch-size", "8",
-                 "--builtin-pairs", "24", "--validation-split", "8", "--base-filters", "4", "--res-blocks", "1",
-                 "--critic-filters", "4", "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
-                 "--quiet", "--g-lr", "1e30", "--d-lr", "1e30")
-    assert_one_line_error(result, "training diverged", "epoch")
+    main_one_line_error(capsys, ["train", "--run-dir", run_dir, "--epochs", "20", "--image-size", "32",
+                                 "--batch-size", "8", "--builtin-pairs", "24", "--validation-split", "8",
+                                 "--base-filters", "4", "--res-blocks", "1", "--critic-filters", "4",
+                                 "--critic-steps", "1", "--perceptual-weight", "0", "--precision", "float32",
+                                 "--quiet", "--g-lr", "1e30", "--d-lr", "1e30"], "training diverged", "epoch")
     assert not (run_dir / "model.keras").exists()
     backup = run_dir / "backup" / "latest.weights.h5"
     assert not backup.exists() or all_finite(backup)

@@ -24,8 +24,14 @@ def backup_weights(run):
     return arrays
 
 
-def test_validation_and_the_saved_generator_use_the_averages(tmp_path):
-    gan, history, run = train(None, run_dir=tmp_path / "run", epochs=2, **TINY)
+@pytest.fixture(scope="module")
+def two_epochs(tmp_path_factory):
+    """``train(epochs=2, **TINY)`` run once for the tests that only read it: (gan, history, run)."""
+    return train(None, run_dir=tmp_path_factory.mktemp("whole") / "run", epochs=2, **TINY)
+
+
+def test_validation_and_the_saved_generator_use_the_averages(two_epochs):
+    gan, history, run = two_epochs
     saved = keras.saving.load_model(run.generator_path)
     split = dict(image_size=32, batch_size=4, validation_split=4, seed=0, drop_remainder=False)
     (_, val), _ = data_loader(None, None, 24, split)(augment=False)
@@ -38,8 +44,8 @@ def test_validation_and_the_saved_generator_use_the_averages(tmp_path):
     assert json.loads((run.path / "config.json").read_text())["hyperparameters"]["ema_momentum"] == 0.5
 
 
-def test_a_rerun_with_more_epochs_continues_exactly(tmp_path):
-    _, _, whole = train(None, run_dir=tmp_path / "whole", epochs=2, **TINY)
+def test_a_rerun_with_more_epochs_continues_exactly(two_epochs, tmp_path):
+    whole = two_epochs[2]
     train(None, run_dir=tmp_path / "part", epochs=1, **TINY)
     _, _, part = train(None, run_dir=tmp_path / "part", epochs=2, **TINY)
     a, b = backup_weights(whole), backup_weights(part)
@@ -48,9 +54,9 @@ def test_a_rerun_with_more_epochs_continues_exactly(tmp_path):
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
 
 
-def test_ema_momentum_out_of_range_and_changed_on_resume_are_one_line_errors(tmp_path):
+def test_ema_momentum_out_of_range_and_changed_on_resume_are_one_line_errors(two_epochs, tmp_path):
     with pytest.raises(ConfigError, match="ema_momentum=1.0"):
         train(None, run_dir=tmp_path / "bad", epochs=1, **{**TINY, "ema_momentum": 1.0})
-    train(None, run_dir=tmp_path / "run", epochs=1, **TINY)
+    # Refused before the run folder is written: the shared run stays as it was.
     with pytest.raises(ConfigError, match="ema_momentum 0.5 -> 0.0"):
-        train(None, run_dir=tmp_path / "run", epochs=2, **{**TINY, "ema_momentum": 0.0})
+        train(None, run_dir=two_epochs[2].path, epochs=3, **{**TINY, "ema_momentum": 0.0})
