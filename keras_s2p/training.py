@@ -104,6 +104,9 @@ def train(
 
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+    # The data as a fresh process builds it: tf.data's seeded shuffles combine their seed with TensorFlow's global
+    # one, which an earlier train() call in this process set (below), and would then shuffle differently.
+    tf.random.set_seed(None)
 
     from keras_s2p.data.run_data import data_loader
     from keras_s2p.runs import RunFolder
