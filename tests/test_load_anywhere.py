@@ -1,12 +1,10 @@
 """Every file keras-s2p writes loads in a fresh process after ``import keras_s2p`` alone, with plain Keras calls."""
 
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 
+from fresh_process import run_python
 from keras_s2p import SketchToPhotoGAN
 from keras_s2p.callbacks import SafeBackupAndRestore
 from keras_s2p.training import train
@@ -34,9 +32,7 @@ def run(tmp_path_factory):
 
 
 def _load_in_fresh_process(script):
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout.split()[-1]
+    return run_python(script).split()[-1]
 
 
 @pytest.mark.slow

@@ -7,14 +7,12 @@ and built in mixed bfloat16, so the float32 rebuild of both networks is checked 
 float outputs within 1e-5, uint8 within 1 level of 255.
 """
 
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from fresh_process import run_python
 from keras_s2p import ConfigError, SketchToPhotoGAN, build_generator
 from keras_s2p.cli import main
 from keras_s2p.export import export_model, float32_generator, style_encoder_path
@@ -174,6 +172,5 @@ def test_style_generator_file_loads_in_a_fresh_process(gan, inputs, tmp_path):
               f"g, size = load_generator({str(tmp_path / 'generator.keras')!r}, {SIZE}); "
               f"x = np.load({str(tmp_path / 'in.npz')!r}); "
               f"np.save({str(tmp_path / 'out.npy')!r}, g([x['arr_0'], x['arr_1'], x['arr_2']], training=False))")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_python(script)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected_photos(gan, images, rgba, codes), atol=1e-6)

@@ -1,10 +1,8 @@
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 
+from fresh_process import run_python
 from keras_s2p import build_critic, build_generator
 from keras_s2p.models.attention import SelfAttention
 
@@ -46,7 +44,5 @@ def test_serialises_and_loads_in_a_fresh_process(tmp_path):
               "m = keras.saving.load_model(sys.argv[1]); "
               "assert isinstance(m.get_layer('attention'), SelfAttention) and m.get_layer('attention').spectral_norm; "
               "np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0))")
-    result = subprocess.run([sys.executable, "-c", script, tmp_path / "attention.keras", tmp_path / "x.npy",
-                             tmp_path / "y.npy"], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_python(script, tmp_path / "attention.keras", tmp_path / "x.npy", tmp_path / "y.npy")
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)

@@ -2,14 +2,13 @@
 photo's code rebuilds it, and the model trains with hints / critic options / mixed precision and reloads."""
 
 import json
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from fresh_process import run_python
 from keras_s2p.errors import ConfigError
 from keras_s2p.metrics import STYLE_METRICS
 from keras_s2p.models.gan import SketchToPhotoGAN
@@ -119,9 +118,7 @@ def test_style_model_saves_and_loads_in_a_fresh_process(colour_model, tmp_path):
               f"s, p = np.load({str(tmp_path / 'in.npy')!r}); "
               f"np.savez({str(tmp_path / 'out.npz')!r}, m.encode_style(p), "
               f"m.predict(s, style=m.sample_styles(4, seed=2), verbose=0)); print(m.style_dim)")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split()[-1] == "4"
+    assert run_python(script).split()[-1] == "4"
     loaded = np.load(tmp_path / "out.npz")
     np.testing.assert_allclose(loaded["arr_0"], gan.encode_style(photos), atol=1e-5)
     np.testing.assert_allclose(loaded["arr_1"], gan.predict(sketches, style=gan.sample_styles(4, seed=2), verbose=0),
