@@ -11,7 +11,6 @@ Usage: python examples/style_screenshot.py logs/styled-shapes/model.keras style_
 """
 
 import sys
-import tempfile
 from pathlib import Path
 
 from keras_s2p.cli.quiet_tensorflow import import_tensorflow
@@ -23,23 +22,11 @@ if len(sys.argv) != 3:
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 import_tensorflow()  # TensorFlow without its start-up log lines, as the s2p command does
 
-from draw_browser import draw_page  # noqa: E402
-from keras_s2p.data import builtin_pairs, save_image  # noqa: E402
-from keras_s2p.draw.inference import DrawModel  # noqa: E402
-from keras_s2p.draw.server import DrawServer  # noqa: E402
-from keras_s2p.model_file import load_generator  # noqa: E402
+from draw_browser import held_out_sketch_page  # noqa: E402
 
-generator, size, encoder = load_generator(sys.argv[1], style_encoder=True)
-server = DrawServer(("127.0.0.1", 0), DrawModel(generator, size, encoder)).serve_in_thread()
-with tempfile.TemporaryDirectory() as folder, draw_page(server.url) as page:
-    sketch = Path(folder) / "sketch.png"
-    save_image(builtin_pairs(1, 256, seed=12345)[0][0], sketch)  # the seed s2p demo holds out
-    page.wait_for_photo(0)
-    page.page.set_input_files("#upload", sketch)
-    page.wait_for_photo(1)
-    page.page.wait_for_function("document.getElementById('variations').dataset.ready === 'true'")
+with held_out_sketch_page(sys.argv[1]) as page:
+    page.wait_for_variations()
     page.page.click(f"#variations button:nth-child({KEPT + 1})")
     page.wait_for_photo(2)
     page.page.locator("body").screenshot(path=sys.argv[2])
-server.shutdown()
 print(f"wrote {sys.argv[2]}")

@@ -9,7 +9,9 @@ import contextlib
 import importlib.util
 import io
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -159,6 +161,33 @@ def draw_page(url):
             yield DrawPage(page, url)
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def held_out_sketch_page(model_path):
+    """The docs' screenshots: `model_path` served by `s2p draw`'s server (with its style encoder, if it holds one)
+    on 127.0.0.1, its page in `draw_page`, the built-in sketch ``s2p demo`` holds out uploaded and its photo shown.
+
+    Yields:
+        the `DrawPage`; the server stops on exit.
+    """
+    from keras_s2p.data import builtin_pairs, save_image
+    from keras_s2p.draw.inference import DrawModel
+    from keras_s2p.draw.server import DrawServer
+    from keras_s2p.model_file import load_generator
+
+    generator, size, encoder = load_generator(model_path, style_encoder=True)
+    server = DrawServer(("127.0.0.1", 0), DrawModel(generator, size, encoder)).serve_in_thread()
+    try:
+        with tempfile.TemporaryDirectory() as folder, draw_page(server.url) as page:
+            sketch = Path(folder) / "sketch.png"
+            save_image(builtin_pairs(1, 256, seed=12345)[0][0], sketch)  # the seed s2p demo holds out
+            page.wait_for_photo(0)
+            page.page.set_input_files("#upload", sketch)
+            page.wait_for_photo(1)
+            yield page
+    finally:
+        server.shutdown()
 
 
 def decode_png(data):
