@@ -1,6 +1,8 @@
 """The data of one training run: its loader (data folder or built-in set, with the run's split), the sample grid's
 first examples, and the fixed sample precise BatchNorm recalibrates from."""
 
+import functools
+
 import numpy as np
 
 from keras_s2p.data.builtin import builtin_dataset
@@ -17,7 +19,10 @@ def data_loader(data, side_by_side, builtin_pairs, split):
     A folder is paired and fingerprinted (every file hashed) once, at the first call; later calls (the calibration
     sample's pipelines) and the remembered up-front check reuse both.
     """
-    found = {}
+    @functools.cache
+    def folder():
+        pairs = find_pairs(data, side_by_side=side_by_side)
+        return pairs, fingerprint(pairs)
 
     def load(**options):
         if data is None:
@@ -25,12 +30,10 @@ def data_loader(data, side_by_side, builtin_pairs, split):
                     f"builtin:{builtin_pairs}:{split['image_size']}:{split['seed']}")
         if is_pack(data):  # checked and fingerprinted when packed
             return paired_dataset(data, **split, **options), read_manifest(data)["fingerprint"]
-        if not found:
-            found["pairs"] = find_pairs(data, side_by_side=side_by_side)
-            found["fingerprint"] = fingerprint(found["pairs"])
-        return (paired_dataset(found["pairs"], side_by_side=side_by_side, data_fingerprint=found["fingerprint"],
-                               **split, **options),
-                found["fingerprint"])
+        pairs, data_fingerprint = folder()
+        return (paired_dataset(pairs, side_by_side=side_by_side, data_fingerprint=data_fingerprint, **split,
+                               **options),
+                data_fingerprint)
 
     return load
 
